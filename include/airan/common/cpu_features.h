@@ -1,0 +1,21 @@
+#pragma once
+// Run-time CPU feature detection, so one binary picks the best SIMD variant of each kernel.
+
+#include <string_view>
+
+namespace airan {
+
+/// Instruction-set levels airan has kernels for, best last.
+enum class SimdLevel { portable = 0, avx2 = 1, avx512 = 2 };
+
+/// Name used in benchmark rows and logs: "portable", "avx2" or "avx512".
+std::string_view simd_level_name(SimdLevel level);
+
+/// Best level the running CPU supports (AVX-512 means F+BW+VL+DQ). The environment variable
+/// AIRAN_SIMD=portable|avx2|avx512 caps it, for testing the slower paths on a fast machine.
+SimdLevel detected_simd_level();
+
+/// True when the running CPU can execute kernels compiled for `level`.
+bool cpu_supports(SimdLevel level);
+
+}  // namespace airan

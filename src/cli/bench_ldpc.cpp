@@ -1,0 +1,5 @@
+#include "cli/commands.h"
+
+namespace airan::cli {
+void add_bench_ldpc_commands(CLI::App&) {}
+}  // namespace airan::cli
