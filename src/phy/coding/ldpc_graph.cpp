@@ -47,4 +47,19 @@ Expected<LdpcGraph> LdpcGraph::create(LdpcBaseGraph bg, unsigned z) {
   return g;
 }
 
+const LdpcGraph* LdpcGraph::get(LdpcBaseGraph bg, unsigned z) {
+  // Index by Z directly: 2 graphs x 385 slots, filled for the 51 valid sizes.
+  static const std::vector<LdpcGraph> graphs = [] {
+    std::vector<LdpcGraph> g(2 * 385);
+    for (unsigned b = 0; b < 2; ++b) {
+      for (uint16_t zz : ldpc_lifting_sizes()) {
+        g[b * 385 + zz] = *create(b == 0 ? LdpcBaseGraph::bg1 : LdpcBaseGraph::bg2, zz);
+      }
+    }
+    return g;
+  }();
+  if (z > 384 || ldpc_lifting_set_index(z) < 0) return nullptr;
+  return &graphs[(bg == LdpcBaseGraph::bg1 ? 0 : 1) * 385 + z];
+}
+
 }  // namespace airan::phy

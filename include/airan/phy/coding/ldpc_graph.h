@@ -41,6 +41,10 @@ class LdpcGraph {
   /// Expands `bg` for lifting size `z`; fails naming `z` when it is not one of the 51 sizes.
   static Expected<LdpcGraph> create(LdpcBaseGraph bg, unsigned z);
 
+  /// The expansion of `bg` for `z` from a table built once per process (thread-safe, no
+  /// allocation after the first call); nullptr when `z` is not one of the 51 sizes.
+  static const LdpcGraph* get(LdpcBaseGraph bg, unsigned z);
+
   LdpcBaseGraph base_graph() const { return bg_; }
   unsigned z() const { return z_; }
   unsigned rows() const { return ldpc_block_rows(bg_); }
