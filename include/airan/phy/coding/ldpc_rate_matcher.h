@@ -44,8 +44,8 @@ Status ldpc_rate_dematch(std::span<int8_t> d_llrs, std::span<const int8_t> llrs,
                          const LdpcRateMatchConfig& cfg, bool combine);
 
 /// Code-block concatenation (5.5): the E_r of block r of a TB with C blocks and G coded bits
-/// over `num_layers` layers: G' = G/(NL*Qm), the last (C - G' mod C) blocks get
-/// NL*Qm*floor(G'/C), the others NL*Qm*ceil(G'/C).
+/// over `num_layers` layers: G' = G/(NL*Qm), the first (C - G' mod C) blocks get
+/// NL*Qm*floor(G'/C), the rest NL*Qm*ceil(G'/C). Returns 0 for impossible inputs (r >= C, C, NL or Qm 0).
 unsigned ldpc_code_block_e(unsigned r, unsigned num_code_blocks, unsigned g, unsigned num_layers,
                            unsigned qm);
 
