@@ -93,7 +93,7 @@ class LdpcDecoderLayered final : public LdpcDecoder {
       for (unsigned r = 0; r < rows; ++r) update_row(graph, r, nvec);
       result.iterations = it;
       if (cfg.early_stop != EarlyStop::none || it == cfg.max_iterations) {
-        hard_decide(graph.cols(), z);
+        hard_decide(kb + rows, z);  // the columns the active rows touch
         if (cfg.early_stop == EarlyStop::crc) {
           result.success = crc_ok(cfg, kb, z);
         } else {
