@@ -11,6 +11,9 @@ void add_bench_commands(CLI::App& app);
 /// `airan bench ldpc` and `airan bench ldpc-bler` (channel coding).
 void add_bench_ldpc_commands(CLI::App& bench);
 
+/// `airan llm ...`: model info, generation, make-model (LLM engine).
+void add_llm_commands(CLI::App& app);
+
 /// `airan run`: airan's main job.
 void add_run_command(CLI::App& app);
 

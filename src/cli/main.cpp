@@ -8,6 +8,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   airan::cli::add_run_command(app);
   airan::cli::add_bench_commands(app);
+  airan::cli::add_llm_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
