@@ -3,6 +3,7 @@
 #include <string>
 
 #include "phy/coding/ldpc_decoder_impl.h"
+#include "phy/coding/ldpc_rotate.h"
 
 namespace airan::phy {
 
@@ -69,10 +70,7 @@ bool ldpc_syndrome_ok(const LdpcGraph& graph, unsigned rows, const uint8_t* hd, 
   for (unsigned r = 0; r < rows; ++r) {
     std::fill_n(parity.begin(), z, 0);
     for (const LdpcEdge& e : graph.row(r)) {
-      const uint8_t* src = hd + static_cast<size_t>(e.col) * stride;
-      const unsigned head = z - e.shift;
-      for (unsigned k = 0; k < head; ++k) parity[k] ^= src[k + e.shift];
-      for (unsigned k = 0; k < e.shift; ++k) parity[head + k] ^= src[k];
+      xor_rotated(parity.data(), hd + static_cast<size_t>(e.col) * stride, e.shift, z);
     }
     uint8_t any = 0;
     for (unsigned k = 0; k < z; ++k) any |= parity[k];

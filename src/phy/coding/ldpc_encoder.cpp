@@ -4,16 +4,12 @@
 #include <cstring>
 #include <string>
 
+#include "phy/coding/ldpc_rotate.h"
+
 namespace airan::phy {
 namespace {
 
-// XORs block `src` rotated right by `shift` into `acc`: acc[k] ^= src[(k + shift) mod Z]. Two
-// contiguous runs, so the compiler vectorises both.
-inline void xor_rotated(uint8_t* acc, const uint8_t* src, unsigned shift, unsigned z) {
-  const unsigned head = z - shift;
-  for (unsigned k = 0; k < head; ++k) acc[k] ^= src[k + shift];
-  for (unsigned k = 0; k < shift; ++k) acc[head + k] ^= src[k];
-}
+using detail::xor_rotated;
 
 // Encoding exploits the NR structure (TS 38.212 5.3.2): the 4 core parity columns form a
 // double-diagonal block that is solved directly, and every later parity column has a single edge
