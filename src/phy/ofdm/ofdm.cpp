@@ -1,0 +1,137 @@
+#include "airan/phy/ofdm/ofdm.h"
+
+#include <fftw3.h>
+
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace airan::phy {
+namespace {
+
+// FFTW's planner is not thread-safe; execution with a plan is.
+std::mutex& planner_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// One FFT size, one direction, with its own aligned in-place buffer.
+class FftPlan {
+ public:
+  FftPlan(unsigned n, int direction) : n_(n) {
+    buffer_ = static_cast<cf_t*>(fftwf_malloc(sizeof(cf_t) * n));
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    auto* io = reinterpret_cast<fftwf_complex*>(buffer_);
+    plan_ = fftwf_plan_dft_1d(static_cast<int>(n), io, io, direction, FFTW_ESTIMATE);
+  }
+  ~FftPlan() {
+    std::lock_guard<std::mutex> lock(planner_mutex());
+    fftwf_destroy_plan(plan_);
+    fftwf_free(buffer_);
+  }
+  FftPlan(const FftPlan&) = delete;
+  FftPlan& operator=(const FftPlan&) = delete;
+
+  cf_t* data() { return buffer_; }
+  void execute() { fftwf_execute(plan_); }
+  unsigned size() const { return n_; }
+
+ private:
+  unsigned n_;
+  cf_t* buffer_ = nullptr;
+  fftwf_plan plan_ = nullptr;
+};
+
+// FFT bin of resource-grid subcarrier k: the grid is centred on DC.
+inline unsigned bin_of(unsigned k, unsigned n_sc, unsigned fft_size) {
+  return (k + fft_size - n_sc / 2) % fft_size;
+}
+
+Status check_sizes(const Carrier& c, size_t grid, size_t samples, unsigned slot) {
+  const size_t want_grid = static_cast<size_t>(kSymbolsPerSlot) * c.n_subcarriers();
+  if (grid != want_grid) {
+    return Error{"grid has " + std::to_string(grid) + " REs, 14 x " +
+                 std::to_string(c.n_subcarriers()) + " = " + std::to_string(want_grid) + " expected"};
+  }
+  if (samples != c.slot_samples(slot)) {
+    return Error{"samples has " + std::to_string(samples) + " values, slot " + std::to_string(slot) +
+                 " has " + std::to_string(c.slot_samples(slot))};
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+struct OfdmModulator::Impl {
+  Carrier carrier;
+  FftPlan ifft;
+  float scale;
+  explicit Impl(const Carrier& c)
+      : carrier(c), ifft(c.fft_size, FFTW_BACKWARD), scale(1.0f / std::sqrt(static_cast<float>(c.fft_size))) {}
+};
+
+OfdmModulator::OfdmModulator(const Carrier& carrier) : impl_(std::make_unique<Impl>(carrier)) {}
+OfdmModulator::~OfdmModulator() = default;
+
+Status OfdmModulator::modulate(std::span<cf_t> samples, std::span<const cf_t> grid, unsigned slot) {
+  const Carrier& c = impl_->carrier;
+  if (Status s = check_sizes(c, grid.size(), samples.size(), slot); !s) return s;
+  const unsigned n = c.fft_size, n_sc = c.n_subcarriers();
+  cf_t* buf = impl_->ifft.data();
+  size_t out = 0;
+  for (unsigned l = 0; l < kSymbolsPerSlot; ++l) {
+    std::memset(static_cast<void*>(buf), 0, sizeof(cf_t) * n);
+    const cf_t* symbol = grid.data() + static_cast<size_t>(l) * n_sc;
+    for (unsigned k = 0; k < n_sc; ++k) buf[bin_of(k, n_sc, n)] = symbol[k] * impl_->scale;
+    impl_->ifft.execute();
+    const unsigned cp = c.cp_length(slot, l);
+    std::memcpy(static_cast<void*>(samples.data() + out), buf + n - cp, sizeof(cf_t) * cp);
+    std::memcpy(static_cast<void*>(samples.data() + out + cp), buf, sizeof(cf_t) * n);
+    out += cp + n;
+  }
+  return Status::ok();
+}
+
+struct OfdmDemodulator::Impl {
+  Carrier carrier;
+  FftPlan fft;
+  unsigned advance;
+  std::vector<cf_t> derotation;  // per subcarrier: undoes the early window's phase ramp and scales
+  Impl(const Carrier& c, int window_advance)
+      : carrier(c), fft(c.fft_size, FFTW_FORWARD) {
+    const unsigned min_cp = 144 * c.fft_size / 2048;
+    advance = window_advance < 0 ? min_cp / 2 : std::min<unsigned>(static_cast<unsigned>(window_advance), min_cp);
+    const unsigned n_sc = c.n_subcarriers();
+    derotation.resize(n_sc);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(c.fft_size));
+    for (unsigned k = 0; k < n_sc; ++k) {
+      // A window starting `advance` samples early multiplies bin b by exp(-j 2 pi b advance / N).
+      const double b = static_cast<double>(k) - n_sc / 2;
+      const double phase = 2.0 * M_PI * b * advance / c.fft_size;
+      derotation[k] = cf_t(static_cast<float>(scale * std::cos(phase)), static_cast<float>(scale * std::sin(phase)));
+    }
+  }
+};
+
+OfdmDemodulator::OfdmDemodulator(const Carrier& carrier, int window_advance)
+    : impl_(std::make_unique<Impl>(carrier, window_advance)) {}
+OfdmDemodulator::~OfdmDemodulator() = default;
+
+Status OfdmDemodulator::demodulate(std::span<cf_t> grid, std::span<const cf_t> samples, unsigned slot) {
+  const Carrier& c = impl_->carrier;
+  if (Status s = check_sizes(c, grid.size(), samples.size(), slot); !s) return s;
+  const unsigned n = c.fft_size, n_sc = c.n_subcarriers();
+  cf_t* buf = impl_->fft.data();
+  for (unsigned l = 0; l < kSymbolsPerSlot; ++l) {
+    const size_t start = c.symbol_offset(slot, l) + c.cp_length(slot, l) - impl_->advance;
+    std::memcpy(static_cast<void*>(buf), samples.data() + start, sizeof(cf_t) * n);
+    impl_->fft.execute();
+    cf_t* symbol = grid.data() + static_cast<size_t>(l) * n_sc;
+    for (unsigned k = 0; k < n_sc; ++k) symbol[k] = buf[bin_of(k, n_sc, n)] * impl_->derotation[k];
+  }
+  return Status::ok();
+}
+
+}  // namespace airan::phy
