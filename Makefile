@@ -32,20 +32,20 @@ test-asan: deps
 	  ctest --output-on-failure -j $(JOBS)
 
 # Each libFuzzer target (fuzz/*_fuzz.cpp) for FUZZ_SECONDS, built with clang++ in its own
-# directory, starting from seeds shrunk from the shared GGUF files (fuzz/gguf_seeds.cpp). A crash
-# fails the target.
+# directory, starting from its seeds: fuzz/seeds/<target>/ when present, and for gguf_fuzz seeds
+# shrunk from the shared GGUF files (fuzz/gguf_seeds.cpp). A crash fails the target.
 fuzz: deps
 	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIRAN_FUZZ=ON \
 	  -DAIRAN_WERROR=ON -DAIRAN_BUILD_TESTS=OFF -DAIRAN_BUILD_BENCH=OFF $(CMAKE_FLAGS)
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target gguf_seeds $(notdir $(basename $(wildcard fuzz/*_fuzz.cpp)))
-	rm -rf $(FUZZ_DIR)/seeds && mkdir -p $(FUZZ_DIR)/corpus
-	$(FUZZ_DIR)/gguf_seeds $(FUZZ_DIR)/seeds $(AIRAN_TEST_DATA)/llm/models/*.gguf \
+	rm -rf $(FUZZ_DIR)/seeds && mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+	$(FUZZ_DIR)/gguf_seeds $(FUZZ_DIR)/seeds/gguf_fuzz $(AIRAN_TEST_DATA)/llm/models/*.gguf \
 	  $(AIRAN_TEST_DATA)/llm/vocab/*.gguf
 	for t in $(notdir $(basename $(wildcard fuzz/*_fuzz.cpp))); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t && \
 	  $(FUZZ_DIR)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=4096 \
 	    -timeout=20 -print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
-	    $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/seeds || exit 1; \
+	    $(FUZZ_DIR)/corpus/$$t $$(ls -d $(FUZZ_DIR)/seeds/$$t fuzz/seeds/$$t 2>/dev/null) || exit 1; \
 	done
 
 bench: build
