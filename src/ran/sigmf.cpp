@@ -101,6 +101,8 @@ Expected<SigmfReader> SigmfReader::parse_meta(std::string_view meta_text, uint64
     meta = nlohmann::json::parse(meta_text);
   } catch (const nlohmann::json::parse_error& e) {
     return Error{"sigmf-meta: invalid JSON at byte offset " + std::to_string(e.byte) + ": " + e.what()};
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double
+    return Error{std::string("sigmf-meta: invalid JSON: ") + e.what()};
   }
   if (!meta.is_object()) return Error{"sigmf-meta: expected a JSON object at the top level"};
   const auto global = meta.find("global");

@@ -117,6 +117,7 @@ TEST(Sigmf, MalformedMetadataNamesTheFieldOrOffset) {
     EXPECT_NE(r.error().message.find(needle), std::string::npos) << r.error().message;
   };
   expect_error("{\"global\": [1,2,", 800, "byte offset");
+  expect_error("222E2252221 1", 800, "invalid JSON");  // found by the fuzzer: number overflow
   auto replace = [&](const std::string& from, const std::string& to) {
     std::string s = good;
     s.replace(s.find(from), from.size(), to);
