@@ -1,5 +1,7 @@
 #include "airan/common/cpu_features.h"
 
+#include <cpuid.h>
+
 #include <cstdlib>
 #include <string>
 
@@ -31,6 +33,12 @@ bool cpu_supports(SimdLevel level) {
       break;
   }
   return true;
+}
+
+bool cpu_has_avx512_vnni() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return cpu_supports(SimdLevel::avx512) && (ecx & (1u << 11)) != 0;  // CPUID.7.0:ECX[11]
 }
 
 SimdLevel detected_simd_level() {

@@ -12,6 +12,10 @@ TEST(CpuFeatures, DetectedLevelIsSupported) {
   EXPECT_TRUE(cpu_supports(SimdLevel::portable));
 }
 
+TEST(CpuFeatures, VnniImpliesAvx512) {
+  if (cpu_has_avx512_vnni()) EXPECT_TRUE(cpu_supports(SimdLevel::avx512));
+}
+
 TEST(CpuFeatures, EnvironmentCapsTheLevel) {
   setenv("AIRAN_SIMD", "portable", 1);
   EXPECT_EQ(detected_simd_level(), SimdLevel::portable);

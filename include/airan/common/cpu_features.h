@@ -18,4 +18,8 @@ SimdLevel detected_simd_level();
 /// True when the running CPU can execute kernels compiled for `level`.
 bool cpu_supports(SimdLevel level);
 
+/// True when the CPU has AVX-512 VNNI (int8 dot products) on top of SimdLevel::avx512. Read from
+/// CPUID directly: GCC and Clang disagree on the feature names __builtin_cpu_supports accepts.
+bool cpu_has_avx512_vnni();
+
 }  // namespace airan
