@@ -10,19 +10,19 @@
 namespace airan::phy {
 
 enum class McsTable : uint8_t {
-  qam64,                  ///< Table 5.1.3.1-1
-  qam256,                 ///< Table 5.1.3.1-2
-  qam64_low_se,           ///< Table 5.1.3.1-3
-  qam64_tp,               ///< Table 6.1.4.1-1, transform precoding, tp-pi2BPSK off (q = 2)
-  qam64_tp_pi2bpsk,       ///< Table 6.1.4.1-1, transform precoding, tp-pi2BPSK on (q = 1)
-  qam64_low_se_tp,        ///< Table 6.1.4.1-2, tp-pi2BPSK off (q = 2)
-  qam64_low_se_tp_pi2bpsk ///< Table 6.1.4.1-2, tp-pi2BPSK on (q = 1)
+  qam64,                   ///< Table 5.1.3.1-1
+  qam256,                  ///< Table 5.1.3.1-2
+  qam64_low_se,            ///< Table 5.1.3.1-3
+  qam64_tp,                ///< Table 6.1.4.1-1, transform precoding, tp-pi2BPSK off (q = 2)
+  qam64_tp_pi2bpsk,        ///< Table 6.1.4.1-1, transform precoding, tp-pi2BPSK on (q = 1)
+  qam64_low_se_tp,         ///< Table 6.1.4.1-2, tp-pi2BPSK off (q = 2)
+  qam64_low_se_tp_pi2bpsk  ///< Table 6.1.4.1-2, tp-pi2BPSK on (q = 1)
 };
 
 struct McsEntry {
-  unsigned qm = 0;             ///< modulation order: 1 (pi/2-BPSK), 2, 4, 6 or 8
+  unsigned qm = 0;                    ///< modulation order: 1 (pi/2-BPSK), 2, 4, 6 or 8
   double target_code_rate_x1024 = 0;  ///< R x 1024 (682.5 and 916.5 occur); 0 when reserved
-  bool reserved = false;       ///< reserved row: only Qm is defined (TBS from the earlier grant)
+  bool reserved = false;  ///< reserved row: only Qm is defined (TBS from the earlier grant)
 
   /// Target code rate R (0..1).
   double code_rate() const { return target_code_rate_x1024 / 1024.0; }

@@ -1,0 +1,12 @@
+// avx2 build of the max-log demapper kernel (soft_demapper_kernel.h), compiled with -mavx2 flags.
+#define AIRAN_DEMAP_NS demap_avx2
+#include "phy/modulation/soft_demapper_impl.h"
+#include "phy/modulation/soft_demapper_kernel.h"
+
+namespace airan::phy {
+
+std::unique_ptr<SoftDemapper> create_soft_demapper_avx2() {
+  return std::make_unique<SoftDemapperImpl<demap_avx2::Kernels>>("avx2");
+}
+
+}  // namespace airan::phy
