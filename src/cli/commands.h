@@ -2,6 +2,7 @@
 // Each subcommand of `airan` registers itself on the app from its own file.
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace airan::cli {
 
@@ -10,6 +11,25 @@ void add_bench_commands(CLI::App& app);
 
 /// `airan bench ldpc` and `airan bench ldpc-bler` (channel coding).
 void add_bench_ldpc_commands(CLI::App& bench);
+
+/// `airan bench llm-park` (LLM step executor: park latency, parallel_for overhead).
+void add_bench_llm_park_command(CLI::App& bench);
+
+/// `airan bench predictor` (execution-time models against baselines on a held-out trace).
+void add_bench_predictor_command(CLI::App& bench);
+
+/// `airan calibrate`: times the real PUSCH kernels, writes a task trace (predict/trace.h).
+void add_calibrate_command(CLI::App& app);
+
+struct CalibrateOptions {
+  std::string out;              ///< trace file to write
+  double seconds = 25;          ///< measuring time, s
+  unsigned seed = 1;            ///< seed of the random data
+  bool keep_preempted = false;  ///< also write executions the OS switched out mid-way
+  bool quiet = false;           ///< no summary on stdout
+};
+/// Runs the calibration of `airan calibrate`; returns the exit code (errors on stderr).
+int run_calibration(const CalibrateOptions& options);
 
 /// `airan llm ...`: model info, generation, make-model (LLM engine).
 void add_llm_commands(CLI::App& app);

@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   airan::cli::add_run_command(app);
   airan::cli::add_bench_commands(app);
   airan::cli::add_llm_commands(app);
+  airan::cli::add_calibrate_command(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
