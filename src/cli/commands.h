@@ -12,8 +12,17 @@ void add_bench_commands(CLI::App& app);
 /// `airan bench ldpc` and `airan bench ldpc-bler` (channel coding).
 void add_bench_ldpc_commands(CLI::App& bench);
 
+/// `airan bench pusch-link` (PUSCH AWGN link curves: SNR at 10 % BLER per MCS vs Shannon).
+void add_bench_pusch_link_command(CLI::App& bench);
+
+/// `airan bench pusch` (PUSCH receiver microseconds per slot, one core, per-kernel breakdown).
+void add_bench_pusch_command(CLI::App& bench);
+
 /// `airan bench llm-park` (LLM step executor: park latency, parallel_for overhead).
 void add_bench_llm_park_command(CLI::App& bench);
+
+/// `airan bench llm` (LLM engine throughput: pp512, tg128, batched decode; llama-bench style).
+void add_bench_llm_command(CLI::App& bench);
 
 /// `airan bench predictor` (execution-time models against baselines on a held-out trace).
 void add_bench_predictor_command(CLI::App& bench);

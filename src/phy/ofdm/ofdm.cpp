@@ -113,6 +113,15 @@ struct OfdmDemodulator::Impl {
       derotation[k] = cf_t(static_cast<float>(scale * std::cos(phase)), static_cast<float>(scale * std::sin(phase)));
     }
   }
+  // CP removal and FFT of symbol `l`; sizes already checked.
+  void demodulate_symbol(std::span<cf_t> out, std::span<const cf_t> samples, unsigned slot, unsigned l) {
+    const unsigned n = carrier.fft_size, n_sc = carrier.n_subcarriers();
+    cf_t* buf = fft.data();
+    const size_t start = carrier.symbol_offset(slot, l) + carrier.cp_length(slot, l) - advance;
+    std::memcpy(static_cast<void*>(buf), samples.data() + start, sizeof(cf_t) * n);
+    fft.execute();
+    for (unsigned k = 0; k < n_sc; ++k) out[k] = buf[bin_of(k, n_sc, n)] * derotation[k];
+  }
 };
 
 OfdmDemodulator::OfdmDemodulator(const Carrier& carrier, int window_advance)
@@ -122,15 +131,27 @@ OfdmDemodulator::~OfdmDemodulator() = default;
 Status OfdmDemodulator::demodulate(std::span<cf_t> grid, std::span<const cf_t> samples, unsigned slot) {
   const Carrier& c = impl_->carrier;
   if (Status s = check_sizes(c, grid.size(), samples.size(), slot); !s) return s;
-  const unsigned n = c.fft_size, n_sc = c.n_subcarriers();
-  cf_t* buf = impl_->fft.data();
+  const unsigned n_sc = c.n_subcarriers();
   for (unsigned l = 0; l < kSymbolsPerSlot; ++l) {
-    const size_t start = c.symbol_offset(slot, l) + c.cp_length(slot, l) - impl_->advance;
-    std::memcpy(static_cast<void*>(buf), samples.data() + start, sizeof(cf_t) * n);
-    impl_->fft.execute();
-    cf_t* symbol = grid.data() + static_cast<size_t>(l) * n_sc;
-    for (unsigned k = 0; k < n_sc; ++k) symbol[k] = buf[bin_of(k, n_sc, n)] * impl_->derotation[k];
+    impl_->demodulate_symbol(grid.subspan(static_cast<size_t>(l) * n_sc, n_sc), samples, slot, l);
   }
+  return Status::ok();
+}
+
+Status OfdmDemodulator::demodulate_symbol(std::span<cf_t> symbol_grid,
+                                          std::span<const cf_t> samples, unsigned slot,
+                                          unsigned symbol) {
+  const Carrier& c = impl_->carrier;
+  if (symbol >= kSymbolsPerSlot) return Error{"symbol=" + std::to_string(symbol) + " outside 0..13"};
+  if (symbol_grid.size() != c.n_subcarriers()) {
+    return Error{"symbol_grid has " + std::to_string(symbol_grid.size()) + " REs, " +
+                 std::to_string(c.n_subcarriers()) + " expected"};
+  }
+  if (samples.size() != c.slot_samples(slot)) {
+    return Error{"samples has " + std::to_string(samples.size()) + " values, slot " +
+                 std::to_string(slot) + " has " + std::to_string(c.slot_samples(slot))};
+  }
+  impl_->demodulate_symbol(symbol_grid, samples, slot, symbol);
   return Status::ok();
 }
 

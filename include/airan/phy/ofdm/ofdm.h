@@ -42,6 +42,11 @@ class OfdmDemodulator {
   /// Error names the buffer whose size is wrong.
   Status demodulate(std::span<cf_t> grid, std::span<const cf_t> samples, unsigned slot);
 
+  /// One OFDM symbol `symbol` (0..13) of slot `slot`: its n_rb*12 subcarriers into `symbol_grid`
+  /// from the slot's time-domain samples. Error names the buffer or index that is wrong.
+  Status demodulate_symbol(std::span<cf_t> symbol_grid, std::span<const cf_t> samples,
+                           unsigned slot, unsigned symbol);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,0 +1,36 @@
+#pragma once
+// What the runtime needs from the AI side (the LLM engine): run one engine step on the workers of
+// the cores currently lent, and park or resume the worker of one core at the engine's preemption
+// points. Core indices are positions in the runtime's CPU list (0..cores()-1). The engine
+// implementation lives on top of llm/engine.h and llm/executor.h; tests use a small real workload.
+
+#include <cstdint>
+
+namespace airan::rt {
+
+class AiWorkload {
+ public:
+  virtual ~AiWorkload() = default;
+
+  /// Cores (AI workers) this workload can use; the runtime lends at most this many.
+  virtual unsigned cores() const = 0;
+
+  /// Runs one engine step (a prefill chunk or one decode step of the batch) on the calling thread
+  /// and the unparked workers; returns when the step is done. Called by the runtime's AI driver
+  /// thread only while at least one core is lent. Must not throw.
+  virtual void run_step() = 0;
+
+  /// Asks the worker of core `c` to stop at its next preemption point (returns at once).
+  virtual void park_core(unsigned c) = 0;
+  /// Lets the worker of core `c` run pieces again.
+  virtual void resume_core(unsigned c) = 0;
+  /// True once the worker of core `c` has stopped after a park_core and runs nothing.
+  virtual bool parked(unsigned c) const = 0;
+
+  /// Core time spent running AI work since construction, summed over all threads, ns.
+  virtual uint64_t busy_ns() const = 0;
+  /// Engine steps completed since construction.
+  virtual uint64_t steps() const = 0;
+};
+
+}  // namespace airan::rt

@@ -1,0 +1,119 @@
+#pragma once
+// One worker thread per CPU of the runtime's CPU list, pinned to it. A core either serves the RAN
+// (its worker pops the EDF queue, spins briefly when idle, then blocks) or is lent to AI (its
+// worker blocks and the AI workload's worker for that core runs). Reclaiming a core asks the AI
+// worker to park; the scheduler times how long the park takes. An AI driver thread runs engine
+// steps while any core is lent; it is kept on the lent cores.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "airan/common/expected.h"
+#include "airan/rt/ai_workload.h"
+#include "airan/rt/edf_queue.h"
+#include "airan/rt/metrics.h"
+#include "airan/rt/policy.h"
+#include "airan/rt/slot_task_graph.h"
+#include "airan/rt/spin_lock.h"
+#include "airan/rt/wake_signal.h"
+
+namespace airan::rt {
+
+struct CoreWorkersConfig {
+  std::vector<int> cpus;  ///< CPU ids, one worker each; position = core index
+  bool pin = true;        ///< pin each worker to its CPU (refusal is tolerated and reported)
+  /// A RAN worker with nothing to run polls the queue this long before it blocks (exclusive mode;
+  /// in shared mode it blocks at once and the OS gives the core to AI).
+  std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};
+};
+
+/// A task a worker completed, with absolute times (ns since the clock's epoch).
+struct CompletedTask {
+  TaskRecord record;  ///< times absolute here; the scheduler makes them run-relative
+  TaskFeatures features;
+  SlotTaskGraph* graph = nullptr;  ///< alive until the scheduler retires it
+};
+
+/// The task a worker is running now, as the scheduler samples it.
+struct RunningTask {
+  const SlotTaskGraph* graph = nullptr;  ///< for identity only; may be stale
+  int64_t start_ns = 0;
+  int64_t predicted_ns = 0;
+};
+
+class CoreWorkers {
+ public:
+  /// Workers for `config.cpus` over `queue`; `ai` (may be null) must have at least as many cores.
+  CoreWorkers(const CoreWorkersConfig& config, EdfQueue& queue, AiWorkload* ai);
+  ~CoreWorkers();
+  CoreWorkers(const CoreWorkers&) = delete;
+  CoreWorkers& operator=(const CoreWorkers&) = delete;
+
+  /// Starts the threads with every core lent to nobody (RAN workers blocked, AI parked).
+  void start();
+  /// Stops and joins every thread (a RAN task in progress completes first).
+  void stop();
+
+  unsigned cores() const { return static_cast<unsigned>(workers_.size()); }
+  /// True when worker `c` runs pinned to its CPU.
+  bool pinned(unsigned c) const { return workers_[c]->pinned.load(); }
+
+  /// Applies an allocation: cores [0, ran_cores) serve the RAN, the others are lent to AI (shared:
+  /// all serve the RAN and all run AI). Appends to `parked` every core whose AI worker was asked to
+  /// park now. Scheduler thread only.
+  void apply(const CoreAllocation& allocation, std::vector<unsigned>& parked);
+  /// The allocation last applied.
+  const CoreAllocation& allocation() const { return current_; }
+  /// True when core `c` is lent to AI under the current allocation (shared counts as lent).
+  bool lent(unsigned c) const;
+
+  /// Wakes RAN workers that sleep on cores serving the RAN (new work is ready).
+  void wake_ran_workers();
+
+  /// Moves every completed-task record into `out` (appends). Scheduler thread only.
+  void drain_completed(std::vector<CompletedTask>& out);
+  /// Samples the task each worker runs now; appends those running. Any thread.
+  void running(std::vector<RunningTask>& out) const;
+  /// RAN tasks executing now.
+  size_t running_count() const;
+
+ private:
+  struct alignas(64) Worker {
+    unsigned core = 0;
+    int cpu = 0;
+    std::thread thread;
+    std::atomic<bool> serving{false};
+    std::atomic<bool> pinned{false};
+    WakeSignal wake;
+    // The running task (start_ns = 0 when idle).
+    std::atomic<const SlotTaskGraph*> running_graph{nullptr};
+    std::atomic<int64_t> running_start_ns{0};
+    std::atomic<int64_t> running_predicted_ns{0};
+    SpinLock completed_lock;
+    std::vector<CompletedTask> completed;
+  };
+
+  void ran_worker_main(Worker& w);
+  void execute(Worker& w, RanTask& task);
+  void ai_driver_main();
+  void keep_driver_on_lent_cores();
+
+  CoreWorkersConfig config_;
+  EdfQueue& queue_;
+  AiWorkload* ai_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> shared_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<unsigned> lent_count_{0};
+  WakeSignal ai_wake_;
+  std::thread ai_driver_;
+  CoreAllocation current_{};
+  std::vector<bool> lent_;
+  bool started_ = false;
+};
+
+}  // namespace airan::rt

@@ -1,0 +1,156 @@
+#pragma once
+// The shared-compute runtime's control loop. Every period it
+//   measures  - admits submitted slots, collects completed tasks, reads queue lengths,
+//   predicts  - the RAN work still to do per deadline (predicted durations minus time run),
+//   decides   - how many cores stay with the RAN (the policy),
+//   acts      - parks AI workers on reclaimed cores, resumes them on lent ones,
+//   records   - one TickRecord, every task, every deadline miss, every park latency.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "airan/common/expected.h"
+#include "airan/rt/ai_workload.h"
+#include "airan/rt/core_workers.h"
+#include "airan/rt/duration_model.h"
+#include "airan/rt/edf_queue.h"
+#include "airan/rt/metrics.h"
+#include "airan/rt/policy.h"
+#include "airan/rt/slot_task_graph.h"
+#include "airan/rt/spin_lock.h"
+
+namespace airan::rt {
+
+struct SchedulerConfig {
+  std::vector<int> cpus;   ///< CPUs for the workers (see validate_cpu_list)
+  int scheduler_cpu = -1;  ///< CPU to pin the scheduler thread to; -1 = unpinned
+  bool pin = true;         ///< pin workers (refusal is tolerated; see Scheduler::pinned)
+  /// Tick period (1 µs .. 10 ms). Ticks sleep to an absolute time; when a tick overruns, the
+  /// next one starts at once and the schedule restarts from there.
+  std::chrono::nanoseconds period{std::chrono::microseconds(20)};
+  bool busy_poll = false;  ///< spin between ticks instead of sleeping (needs a core of its own)
+  /// After asking AI workers to park, the tick polls this long for the acknowledgement (0 .. period
+  /// x 100); parks acknowledged later are timed on a later tick.
+  std::chrono::nanoseconds park_poll{std::chrono::microseconds(100)};
+  std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};  ///< see CoreWorkersConfig
+  size_t queue_capacity = 4096;                                       ///< EDF queue (>= 16)
+  size_t tick_record_limit = 1u << 20;                                ///< kept TickRecords
+};
+
+/// Checks `config` (CPU list available, ranges); the error names the field and its allowed range.
+Status validate(const SchedulerConfig& config);
+
+/// Counters readable while the runtime runs (for a status line).
+struct LiveCounters {
+  uint64_t slots_done = 0;
+  uint64_t misses = 0;
+  uint64_t ticks = 0;
+  unsigned ran_cores = 0;
+  unsigned lent_cores = 0;
+};
+
+class Scheduler {
+ public:
+  /// A runtime over `config.cpus` with `policy`; `model` predicts task durations and `ai` (may be
+  /// null: lent cores then stay idle) runs on lent cores. Both must outlive the Scheduler. Fails
+  /// naming the field when the config is invalid or `ai` has fewer cores than config.cpus.
+  static Expected<std::unique_ptr<Scheduler>> create(const SchedulerConfig& config,
+                                                     std::unique_ptr<Policy> policy,
+                                                     TaskDurationModel& model, AiWorkload* ai);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  /// Starts the workers and the scheduler loop.
+  void start();
+  /// Hands one slot's tasks to the runtime (any thread); admitted at the next tick.
+  void submit(std::unique_ptr<SlotTaskGraph> slot);
+  /// Waits until every submitted slot has completed; false when `timeout` passed first.
+  bool wait_idle(std::chrono::nanoseconds timeout);
+  /// Stops the loop and the workers (slots still in flight are abandoned and counted) and closes
+  /// the metrics. Idempotent.
+  void stop();
+
+  /// Everything recorded (complete after stop()).
+  const RuntimeMetrics& metrics() const { return metrics_; }
+  /// The policy's name.
+  std::string_view policy_name() const { return policy_->name(); }
+  /// Slots submitted but not completed when stop() ran.
+  uint64_t abandoned_slots() const { return abandoned_slots_; }
+  /// True when every worker runs pinned to its CPU.
+  bool pinned() const;
+  /// Counters for a status line (any thread).
+  LiveCounters live() const;
+
+ private:
+  /// One iteration of the loop at time `now`: measure, predict, decide, act, record.
+  void tick(Clock::time_point now);
+
+  Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> policy, TaskDurationModel& model,
+            AiWorkload* ai);
+
+  struct Measurement {
+    size_t ready_tasks = 0, running_tasks = 0, waiting_tasks = 0;
+  };
+  Measurement measure(Clock::time_point now);
+  void admit(Clock::time_point now);
+  void collect_completed();
+  int64_t predict_demand(Clock::time_point now);
+  void act(const CoreAllocation& allocation, Clock::time_point now);
+  void poll_parks(Clock::time_point spin_until);
+  void loop();
+
+  SchedulerConfig config_;
+  std::unique_ptr<Policy> policy_;
+  TaskDurationModel& model_;
+  AiWorkload* ai_;
+  EdfQueue queue_;
+  CoreWorkers workers_;
+  RuntimeMetrics metrics_;
+
+  // Submitted, not yet admitted (any thread -> scheduler thread).
+  SpinLock inbox_lock_;
+  std::vector<std::unique_ptr<SlotTaskGraph>> inbox_;
+  std::atomic<uint64_t> submitted_{0};
+  std::atomic<uint64_t> completed_{0};
+
+  // Scheduler thread only.
+  struct InFlight {
+    std::unique_ptr<SlotTaskGraph> graph;
+    Clock::time_point deadline;  // the graph's earliest task deadline
+  };
+  std::vector<InFlight> in_flight_;  // ascending deadline
+  std::vector<std::unique_ptr<SlotTaskGraph>> admitting_;
+  std::vector<CompletedTask> completed_tasks_;
+  std::vector<RunningTask> running_;
+  std::vector<DeadlineDemand> demand_;
+  std::vector<unsigned> park_requests_;
+  std::vector<const SlotTaskGraph*> done_;
+  struct PendingPark {
+    unsigned core;
+    Clock::time_point requested;
+  };
+  std::vector<PendingPark> pending_parks_;
+  SchedulerState state_;
+  uint64_t tick_count_ = 0;
+  Clock::time_point last_tick_{};
+  bool first_tick_ = true;
+  int64_t start_ns_ = 0;
+  size_t last_ready_ = 0;
+  uint64_t ai_busy_at_start_ = 0, ai_steps_at_start_ = 0;
+  uint64_t abandoned_slots_ = 0;
+
+  std::atomic<bool> running_loop_{false};
+  std::atomic<bool> stopped_{false};
+  std::thread thread_;
+  std::atomic<uint64_t> live_misses_{0};
+  std::atomic<uint64_t> live_ticks_{0};
+  std::atomic<unsigned> live_ran_cores_{0};
+  std::atomic<unsigned> live_lent_cores_{0};
+};
+
+}  // namespace airan::rt

@@ -1,0 +1,623 @@
+// AVX-512 matmul kernels (F/BW/VL/DQ/VBMI; VNNI's VPDPBUSD / VPDPWSSD where the CPU has them).
+//
+// Q4_0 / Q8_0: a group of 4 blocks fills two registers (first halves of the 4 blocks, second
+// halves), gathered with VPERMT2B; the weights are read unsigned (Q4_0 as stored, Q8_0 as
+// q + 128) and met with the signed activations by VPDPBUSD, whose accumulator starts from the
+// activation's lane biases (-8 or -128 times the activation sums), so no correction is needed
+// afterwards; then one convert and one FMA with the lane scales (d_w x d_a) per group. Without
+// VNNI, Q8_0 uses the sign trick (|w| x sign(a, w)) with VPMADDUBSW + VPMADDWD.
+// K-quants: VPMADDUBSW (unsigned 4/5/6-bit weights x signed activations) then VPDPWSSD with the
+// sub-block scales as 16-bit lanes: the whole super-block sums in int32, one convert + FMA per
+// super-block; Q4_K/Q5_K mins are one FMA with the activation's per-sub-block sums, Q6_K's -32
+// offset one VPDPWSSD with its per-16 sums.
+// F32 / F16 / BF16: 16 weights converted to f32 once per tile row, FMA with every activation row.
+// GCC 12's AVX-512 headers trip -Wuninitialized on their own _mm512_undefined_*() (GCC PR105593).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+
+#include <cassert>
+#include <cstring>
+
+#include "llm/matmul_impl.h"
+#include "llm/matmul_tiles.h"
+#include "llm/quant_blocks.h"
+
+// Fully unroll the loops over tile rows / columns / registers so that the tile stays in registers.
+#define AIRAN_UNROLL _Pragma("GCC unroll 16")
+
+namespace airan::llm {
+namespace {
+
+using detail::TileArgs;
+using namespace quant;
+
+template <bool V>
+inline __m512i dot_u8s8(__m512i acc, __m512i u, __m512i s) {
+  if constexpr (V) {
+    return _mm512_dpbusd_epi32(acc, u, s);
+  } else {
+    const __m512i p = _mm512_maddubs_epi16(u, s);
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(p, _mm512_set1_epi16(1)));
+  }
+}
+
+template <bool V>
+inline __m512i dot_s16(__m512i acc, __m512i a, __m512i b) {
+  if constexpr (V) {
+    return _mm512_dpwssd_epi32(acc, a, b);
+  } else {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+  }
+}
+
+template <int R, int C>
+inline void store_tile(const TileArgs& t, __m512 (&acc)[R][C]) {
+  AIRAN_UNROLL
+  for (int c = 0; c < C; ++c) {
+    AIRAN_UNROLL
+    for (int r = 0; r < R; ++r) {
+      const float s = _mm512_reduce_add_ps(acc[r][c]);
+      float* out = t.y + c * t.ys + r;
+      *out = t.accumulate ? *out + s : s;
+    }
+  }
+}
+
+inline float half_to_float(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+// ---- Q4_0 / Q8_0 -------------------------------------------------------------------------------
+
+// Byte mask of the bytes [off, off + 64) of a group that lie below `n`.
+inline __mmask64 bytes_below(int n, int off) {
+  if (n <= off) return 0;
+  if (n - off >= 64) return ~0ull;
+  return (1ull << (n - off)) - 1;
+}
+
+// One group of 4 blocks (128 values) in two registers: `lo` holds the first 16 values of blocks
+// 0..3 (16 bytes each), `hi` the last 16, as unsigned bytes (Q4_0: q as stored, 0..15; Q8_0:
+// q + 128 with VNNI, |q| without, where `neg_*` marks the negative q); `dw` the four d as lane
+// scales (block k in lanes 4k..4k+3).
+template <bool V, bool kQ4>
+struct Q8Group {
+  // 3 x 4: the largest tile whose accumulators and decoded blocks stay in the 32 registers.
+  static constexpr int kRows = 3;
+  static constexpr int kCols = 4;
+  static constexpr int kBlockBytes = kQ4 ? 18 : 34;
+  static constexpr int kGroupBytes = 4 * kBlockBytes;
+  static int64_t units(int64_t cols) { return (cols / 32 + 3) / 4; }
+  static size_t act_unit_bytes(int64_t) { return kQ8GroupBytes; }
+
+  struct Decoded {
+    __m512i lo, hi;
+    __mmask64 neg_lo, neg_hi;
+    __m512 dw;
+  };
+
+  // n: bytes of the group present (kGroupBytes unless it is the row's last, partial group)
+  template <bool kFull>
+  static inline Decoded decode(const uint8_t* p, int n) {
+    Decoded d;
+    if constexpr (kQ4) {
+      // byte 16k + j of the gathered register is qs[j] of block k (at 18k + 2 + j)
+      const __m512i idx_q = _mm512_set_epi8(
+          71, 70, 69, 68, 67, 66, 65, 64, 63, 62, 61, 60, 59, 58, 57, 56, 53, 52, 51, 50, 49, 48,
+          47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 35, 34, 33, 32, 31, 30, 29, 28, 27, 26, 25, 24,
+          23, 22, 21, 20, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2);
+      // word i of the result is d of block i / 4 (word 9k)
+      const __m512i idx_d = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 27, 27,
+                                             27, 27, 18, 18, 18, 18, 9, 9, 9, 9, 0, 0, 0, 0);
+      const __m512i m4 = _mm512_set1_epi8(0x0F);
+      const __m512i v0 =
+          kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(bytes_below(n, 0), p);
+      const __m512i v1 = _mm512_maskz_loadu_epi8(kFull ? 0xFF : bytes_below(n, 64), p + 64);
+      const __m512i q = _mm512_permutex2var_epi8(v0, idx_q, v1);
+      d.lo = _mm512_and_si512(q, m4);
+      d.hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+      d.neg_lo = d.neg_hi = 0;
+      d.dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(idx_d, v0)));
+    } else {
+      // first halves: bytes 34k + 2 + j of p; second halves: bytes 34k + j of p + 18
+      const __m512i idx_lo = _mm512_set_epi8(
+          119, 118, 117, 116, 115, 114, 113, 112, 111, 110, 109, 108, 107, 106, 105, 104, 85, 84,
+          83, 82, 81, 80, 79, 78, 77, 76, 75, 74, 73, 72, 71, 70, 51, 50, 49, 48, 47, 46, 45, 44,
+          43, 42, 41, 40, 39, 38, 37, 36, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2);
+      const __m512i idx_hi = _mm512_sub_epi8(idx_lo, _mm512_set1_epi8(2));
+      // word i: d of block i / 4 (word 17k)
+      const __m512i idx_d = _mm512_set_epi16(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 51, 51,
+                                             51, 51, 34, 34, 34, 34, 17, 17, 17, 17, 0, 0, 0, 0);
+      const __m512i v0 =
+          kFull ? _mm512_loadu_si512(p) : _mm512_maskz_loadu_epi8(bytes_below(n, 0), p);
+      const __m512i v1 =
+          kFull ? _mm512_loadu_si512(p + 64) : _mm512_maskz_loadu_epi8(bytes_below(n, 64), p + 64);
+      const __m512i u0 =
+          kFull ? _mm512_loadu_si512(p + 18) : _mm512_maskz_loadu_epi8(bytes_below(n, 18), p + 18);
+      const __m512i u1 = _mm512_maskz_loadu_epi8(bytes_below(n, 82), p + 82);
+      const __m512i lo = _mm512_permutex2var_epi8(v0, idx_lo, v1);
+      const __m512i hi = _mm512_permutex2var_epi8(u0, idx_hi, u1);
+      if constexpr (V) {
+        const __m512i bias = _mm512_set1_epi8(static_cast<char>(0x80));
+        d.lo = _mm512_xor_si512(lo, bias);
+        d.hi = _mm512_xor_si512(hi, bias);
+        d.neg_lo = d.neg_hi = 0;
+      } else {
+        d.lo = _mm512_abs_epi8(lo);
+        d.hi = _mm512_abs_epi8(hi);
+        d.neg_lo = _mm512_movepi8_mask(lo);
+        d.neg_hi = _mm512_movepi8_mask(hi);
+      }
+      d.dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutex2var_epi16(v0, idx_d, v1)));
+    }
+    return d;
+  }
+
+  template <int R, int C, bool kFull>
+  static inline void group(const TileArgs& t, int64_t g, int n, __m512 (&acc)[R][C]) {
+    Decoded w[R];
+    AIRAN_UNROLL
+    for (int r = 0; r < R; ++r) w[r] = decode<kFull>(t.w + r * t.ws + g * kGroupBytes, n);
+    AIRAN_UNROLL
+    for (int c = 0; c < C; ++c) {
+      const uint8_t* a = t.a + c * t.as + g * kQ8GroupBytes;
+      const __m512i alo = _mm512_loadu_si512(a);
+      const __m512i ahi = _mm512_loadu_si512(a + 64);
+      const __m512 dl = _mm512_loadu_ps(a + kQ8GroupDl);
+      AIRAN_UNROLL
+      for (int r = 0; r < R; ++r) {
+        __m512i s;
+        if constexpr (kQ4 || V) {
+          // Q4_0 (0..15) or Q8_0 + 128: the bias starts the sum
+          s = dot_u8s8<V>(_mm512_loadu_si512(a + kQ8GroupBias), w[r].lo, alo);
+          s = dot_u8s8<V>(s, w[r].hi, ahi);
+        } else {
+          const __m512i zero = _mm512_setzero_si512();
+          const __m512i one16 = _mm512_set1_epi16(1);
+          const __m512i slo = _mm512_mask_sub_epi8(alo, w[r].neg_lo, zero, alo);
+          const __m512i shi = _mm512_mask_sub_epi8(ahi, w[r].neg_hi, zero, ahi);
+          s = _mm512_add_epi32(_mm512_madd_epi16(_mm512_maddubs_epi16(w[r].lo, slo), one16),
+                               _mm512_madd_epi16(_mm512_maddubs_epi16(w[r].hi, shi), one16));
+        }
+        acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(w[r].dw, dl), acc[r][c]);
+      }
+    }
+  }
+
+  template <int R, int C>
+  static void tile(const TileArgs& t) {
+    __m512 acc[R][C];
+    AIRAN_UNROLL
+    for (auto& row : acc) {
+      AIRAN_UNROLL
+      for (auto& v : row) v = _mm512_setzero_ps();
+    }
+    const int64_t nb = t.cols / 32;
+    const int64_t full_end = std::min(t.u1, nb / 4);
+    for (int64_t g = t.u0; g < full_end; ++g) group<R, C, true>(t, g, kGroupBytes, acc);
+    if (nb % 4 != 0 && t.u1 > nb / 4) {
+      group<R, C, false>(t, nb / 4, static_cast<int>(nb % 4) * kBlockBytes, acc);
+    }
+    store_tile(t, acc);
+  }
+};
+
+// ---- Q4_K / Q5_K -------------------------------------------------------------------------------
+
+// The 8 six-bit scales (bytes 0..7) and mins (bytes 8..15) of a Q4_K/Q5_K super-block, from the
+// 16 bytes at its scales (the last 4 are not used). With u0..u2 the 3 words of scales:
+//   word 0 = u0 & 0x3f..    (scales 0..3)      word 2 = u1 & 0x3f..    (mins 0..3)
+//   word 1 = (u2 & 0x0f..) | ((u0 >> 2) & 0x30..)     (scales 4..7: low 4 bits, top 2 bits)
+//   word 3 = ((u2 >> 4) & 0x0f..) | ((u1 >> 2) & 0x30..)   (mins 4..7)
+inline __m128i unpack_scales_k4(const uint8_t* q) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(q));
+  const __m128i a = _mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0));  // u0 u2 u1 u2
+  const __m128i b = _mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0));  // u0 u0 u1 u1
+  const __m128i lo = _mm_and_si128(_mm_srlv_epi32(a, _mm_setr_epi32(0, 0, 0, 4)),
+                                   _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+  const __m128i hi =
+      _mm_and_si128(_mm_srli_epi32(b, 2), _mm_setr_epi32(0, 0x30303030, 0, 0x30303030));
+  return _mm_or_si128(lo, hi);
+}
+
+// K-quant tiles: 1 x 6 (the decoded super-block of a row - 4 registers of quants, 4 of scales -
+// meets 6 activation rows); a GEMV takes 2 rows at a time for two independent chains.
+template <bool V, bool kFive>
+struct Q4_K {
+  static constexpr int kRows = 1;
+  static constexpr int kCols = 6;
+  static constexpr int kGemvRows = 2;
+  static constexpr size_t kBlock = kFive ? 176 : 144;
+  static int64_t units(int64_t cols) { return cols / 256; }
+  static size_t act_unit_bytes(int64_t) { return kQ8KRecordBytes; }
+
+  template <int R, int C>
+  static void tile(const TileArgs& t) {
+    __m512 acc[R][C];
+    AIRAN_UNROLL
+    for (auto& row : acc) {
+      AIRAN_UNROLL
+      for (auto& v : row) v = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    // Scale lanes: register k covers sub-blocks (a, b) = (0, 2), (1, 3), (4, 6), (5, 7), a in
+    // the low 256 bits; a VPSHUFB of the 16 scale/min bytes (broadcast to every 128-bit lane)
+    // turns byte a into 16-bit lanes there and byte b in the high half.
+    __m512i idx_s[4];
+    AIRAN_UNROLL
+    for (int k = 0; k < 4; ++k) {
+      const int a = 4 * (k / 2) + (k % 2);
+      const auto word = [](int sb) { return static_cast<int>(0x80008000u | sb | (sb << 16)); };
+      idx_s[k] = _mm512_mask_blend_epi32(0xFF00, _mm512_set1_epi32(word(a)),
+                                         _mm512_set1_epi32(word(a + 2)));
+    }
+    for (int64_t s = t.u0; s < t.u1; ++s) {
+      __m512i q[R][4];
+      __m512i sc[R][4];
+      __m512 dv[R];
+      __m512 mins[R];
+      AIRAN_UNROLL
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* b = t.w + r * t.ws + s * kBlock;
+        const __m128i u = unpack_scales_k4(b + 4);
+        const __m512i s8 = _mm512_broadcast_i32x4(u);
+        AIRAN_UNROLL
+        for (int k = 0; k < 4; ++k) sc[r][k] = _mm512_shuffle_epi8(s8, idx_s[k]);
+        // d and dmin; the mins (bytes 8..15 of u) as floats times dmin, in the low 8 lanes
+        const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(load<int32_t>(b)));
+        const __m256 mf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(u, 8)));
+        mins[r] = _mm512_zextps256_ps512(_mm256_mul_ps(
+            mf, _mm256_permutevar8x32_ps(_mm256_castps128_ps256(dd), _mm256_set1_epi32(1))));
+        dv[r] = _mm512_broadcastss_ps(dd);
+        const uint8_t* qs = b + (kFive ? 48 : 16);
+        const __m512i q0 = _mm512_loadu_si512(qs);
+        const __m512i q1 = _mm512_loadu_si512(qs + 64);
+        q[r][0] = _mm512_and_si512(q0, m4);
+        q[r][1] = _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4);
+        q[r][2] = _mm512_and_si512(q1, m4);
+        q[r][3] = _mm512_and_si512(_mm512_srli_epi16(q1, 4), m4);
+        if constexpr (kFive) {
+          const __m512i qh =
+              _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 16)));
+          const __m512i c16 = _mm512_set1_epi8(16);
+          // register k: sub-blocks (lo: 2j2, 2j2+2 / hi: 2j2+1, 2j2+3) with j2 = 2 * half
+          AIRAN_UNROLL
+          for (int k = 0; k < 4; ++k) {
+            const int first = 4 * (k / 2) + (k % 2);
+            const __m512i bits =
+                _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi8(static_cast<char>(1 << first)),
+                                        _mm512_set1_epi8(static_cast<char>(1 << (first + 2))));
+            q[r][k] = _mm512_mask_add_epi8(q[r][k], _mm512_test_epi8_mask(qh, bits), q[r][k], c16);
+          }
+        }
+      }
+      AIRAN_UNROLL
+      for (int c = 0; c < C; ++c) {
+        const uint8_t* a = t.a + c * t.as + s * kQ8KRecordBytes;
+        const __m512 da = _mm512_set1_ps(load<float>(a + kQ8KDOffset));
+        const __m512 msum = _mm512_zextps256_ps512(
+            _mm256_loadu_ps(reinterpret_cast<const float*>(a + kQ8KAuxOffset)));
+        AIRAN_UNROLL
+        for (int r = 0; r < R; ++r) {
+          __m512i isum = _mm512_setzero_si512();
+          AIRAN_UNROLL
+          for (int k = 0; k < 4; ++k) {
+            const __m512i p = _mm512_maddubs_epi16(q[r][k], _mm512_loadu_si512(a + 64 * k));
+            isum = dot_s16<V>(isum, p, sc[r][k]);
+          }
+          acc[r][c] =
+              _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dv[r], da), acc[r][c]);
+          acc[r][c] = _mm512_fnmadd_ps(mins[r], msum, acc[r][c]);
+        }
+      }
+    }
+    store_tile(t, acc);
+  }
+};
+
+// ---- Q6_K --------------------------------------------------------------------------------------
+
+template <bool V>
+struct Q6_K {
+  static constexpr int kRows = 1;
+  static constexpr int kCols = 6;
+  static constexpr int kGemvRows = 2;
+  static int64_t units(int64_t cols) { return cols / 256; }
+  static size_t act_unit_bytes(int64_t) { return kQ8KRecordBytes; }
+
+  template <int R, int C>
+  static void tile(const TileArgs& t) {
+    __m512 acc[R][C];
+    AIRAN_UNROLL
+    for (auto& row : acc) {
+      AIRAN_UNROLL
+      for (auto& v : row) v = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i m30 = _mm512_set1_epi8(0x30);
+    // high-bit shifts: lo register (values 0..63 of a half) takes qh bits 0-1 | 2-3, the hi
+    // register (64..127) bits 4-5 | 6-7, moved to bits 4-5.
+    const __m512i shl_lo =
+        _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi16(4), _mm512_set1_epi16(2));
+    const __m512i shr_hi =
+        _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi16(0), _mm512_set1_epi16(2));
+    // register k (half k/2, part k%2) covers scales 8 * half + 4 * part + lane / 8
+    const __m512i idx0 = _mm512_set_epi16(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1,
+                                          1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (int64_t s = t.u0; s < t.u1; ++s) {
+      __m512i q[R][4];
+      __m512i sc[R][4];
+      __m512i off[R];
+      __m512 dv[R];
+      AIRAN_UNROLL
+      for (int r = 0; r < R; ++r) {
+        const uint8_t* b = t.w + r * t.ws + s * 210;
+        const __m256i s16 =
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192)));
+        const __m512i s512 = _mm512_castsi256_si512(s16);
+        AIRAN_UNROLL
+        for (int k = 0; k < 4; ++k) {
+          sc[r][k] =
+              _mm512_permutexvar_epi16(_mm512_add_epi16(idx0, _mm512_set1_epi16(4 * k)), s512);
+        }
+        off[r] = _mm512_zextsi256_si512(
+            _mm256_sub_epi16(_mm256_setzero_si256(), _mm256_slli_epi16(s16, 5)));
+        dv[r] = _mm512_set1_ps(half_to_float(b + 208));
+        AIRAN_UNROLL
+        for (int h = 0; h < 2; ++h) {
+          const __m512i ql = _mm512_loadu_si512(b + 64 * h);
+          const __m512i qh = _mm512_broadcast_i64x4(
+              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 128 + 32 * h)));
+          const __m512i hlo = _mm512_sllv_epi16(qh, shl_lo);
+          const __m512i hhi = _mm512_srlv_epi16(qh, shr_hi);
+          // (ql & 0x0F) | (h & 0x30)
+          q[r][2 * h] = _mm512_ternarylogic_epi32(_mm512_and_si512(ql, m4), hlo, m30, 0xF8);
+          q[r][2 * h + 1] = _mm512_ternarylogic_epi32(
+              _mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), hhi, m30, 0xF8);
+        }
+      }
+      AIRAN_UNROLL
+      for (int c = 0; c < C; ++c) {
+        const uint8_t* a = t.a + c * t.as + s * kQ8KRecordBytes;
+        const __m512 da = _mm512_set1_ps(load<float>(a + kQ8KDOffset));
+        const __m512i bsums = _mm512_zextsi256_si512(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + kQ8KAuxOffset)));
+        AIRAN_UNROLL
+        for (int r = 0; r < R; ++r) {
+          __m512i isum = dot_s16<V>(_mm512_setzero_si512(), bsums, off[r]);
+          AIRAN_UNROLL
+          for (int k = 0; k < 4; ++k) {
+            const __m512i p = _mm512_maddubs_epi16(q[r][k], _mm512_loadu_si512(a + 64 * k));
+            isum = dot_s16<V>(isum, p, sc[r][k]);
+          }
+          acc[r][c] =
+              _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dv[r], da), acc[r][c]);
+        }
+      }
+    }
+    store_tile(t, acc);
+  }
+};
+
+// ---- F32 / F16 / BF16 --------------------------------------------------------------------------
+
+template <TensorType T>
+struct Float {
+  static constexpr int kRows = 4;
+  static constexpr int kCols = 4;
+  static int64_t units(int64_t cols) { return (cols + 15) / 16; }
+  static size_t act_unit_bytes(int64_t) { return 64; }
+
+  static inline __m512 load_w(const uint8_t* p, __mmask16 m) {
+    if constexpr (T == TensorType::kF32) {
+      return _mm512_maskz_loadu_ps(m, p);
+    } else if constexpr (T == TensorType::kF16) {
+      return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+    } else {
+      return _mm512_castsi512_ps(
+          _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+    }
+  }
+
+  template <int R, int C>
+  static void tile(const TileArgs& t) {
+    constexpr int kEsize = T == TensorType::kF32 ? 4 : 2;
+    __m512 acc[R][C];
+    AIRAN_UNROLL
+    for (auto& row : acc) {
+      AIRAN_UNROLL
+      for (auto& v : row) v = _mm512_setzero_ps();
+    }
+    for (int64_t u = t.u0; u < t.u1; ++u) {
+      const int64_t i = 16 * u;
+      const __mmask16 m =
+          i + 16 <= t.cols ? __mmask16(0xFFFF) : __mmask16((1u << (t.cols - i)) - 1);
+      __m512 w[R];
+      AIRAN_UNROLL
+      for (int r = 0; r < R; ++r) w[r] = load_w(t.w + r * t.ws + i * kEsize, m);
+      AIRAN_UNROLL
+      for (int c = 0; c < C; ++c) {
+        const __m512 x = _mm512_maskz_loadu_ps(m, t.a + c * t.as + i * 4);
+        AIRAN_UNROLL
+        for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(w[r], x, acc[r][c]);
+      }
+    }
+    store_tile(t, acc);
+  }
+};
+
+// ---- activation quantisation (byte-identical to quantize_activations_portable) -----------------
+
+// 16 floats -> 16 int8 q = nearest-even(x * id) (VCVTPS2DQ under the default rounding mode).
+inline __m512i quantize16(__m512 x, __m512 id) {
+  return _mm512_cvtps_epi32(_mm512_mul_ps(x, id));
+}
+
+inline float amax_of(const float* x, int n16) {
+  __m512 m = _mm512_setzero_ps();
+  for (int i = 0; i < n16; ++i) m = _mm512_max_ps(m, _mm512_abs_ps(_mm512_loadu_ps(x + 16 * i)));
+  return _mm512_reduce_max_ps(m);
+}
+
+// Q8_0 blocks as ggml makes them: F16-rounded scale, values quantised with the unrounded 1 / d.
+inline void q8_0_scales_from_amax(float amax, float* d, float* id) {
+  const float exact = amax / 127.0f;
+  *d = f16_to_f32(f32_to_f16(exact));
+  *id = exact != 0.0f ? 1.0f / exact : 0.0f;
+}
+
+inline void scales_from_amax(float amax, float* d, float* id) {
+  *d = amax / 127.0f;
+  *id = amax != 0.0f ? 127.0f / amax : 0.0f;
+}
+
+// Sums of each 4 consecutive int8 of a 16-byte vector.
+inline __m128i word_sums(__m128i q) {
+  return _mm_madd_epi16(_mm_maddubs_epi16(_mm_set1_epi8(1), q), _mm_set1_epi16(1));
+}
+
+void quantize_q8_groups_avx512(const float* x, int64_t cols, bool q4_0, uint8_t* row) {
+  const int64_t nb = cols / 32;
+  const int64_t groups = (nb + 3) / 4;
+  const __m128i bias_k = _mm_set1_epi32(q4_0 ? -8 : -128);
+  for (int64_t g = 0; g < groups; ++g) {
+    uint8_t* grp = row + g * kQ8GroupBytes;
+    float* dl = reinterpret_cast<float*>(grp + kQ8GroupDl);
+    int32_t* bias = reinterpret_cast<int32_t*>(grp + kQ8GroupBias);
+    for (int k = 0; k < 4; ++k) {
+      const int64_t blk = 4 * g + k;
+      __m128i q0 = _mm_setzero_si128(), q1 = _mm_setzero_si128();
+      float d = 0.0f;
+      if (blk < nb) {
+        const float* xb = x + blk * 32;
+        float id;
+        q8_0_scales_from_amax(amax_of(xb, 2), &d, &id);
+        const __m512 vid = _mm512_set1_ps(id);
+        q0 = _mm512_cvtsepi32_epi8(quantize16(_mm512_loadu_ps(xb), vid));
+        q1 = _mm512_cvtsepi32_epi8(quantize16(_mm512_loadu_ps(xb + 16), vid));
+      }
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(grp + 16 * k), q0);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(grp + 64 + 16 * k), q1);
+      _mm_storeu_ps(dl + 4 * k, _mm_set1_ps(d));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bias + 4 * k),
+                       _mm_mullo_epi32(_mm_add_epi32(word_sums(q0), word_sums(q1)), bias_k));
+    }
+  }
+}
+
+void quantize_q8_k_avx512(const float* x, int64_t cols, TensorType wt, uint8_t* row) {
+  const bool k4 = wt != TensorType::kQ6_K;
+  for (int64_t s = 0; s < cols / 256; ++s) {
+    const float* xs = x + s * 256;
+    uint8_t* rec = row + s * kQ8KRecordBytes;
+    float d, id;
+    scales_from_amax(amax_of(xs, 16), &d, &id);
+    const __m512 vid = _mm512_set1_ps(id);
+    alignas(32) int16_t bsums[16];
+    alignas(32) float msum[8];
+    for (int k = 0; k < 8; ++k) {  // sub-blocks of 32
+      const __m512i v0 = quantize16(_mm512_loadu_ps(xs + 32 * k), vid);
+      const __m512i v1 = quantize16(_mm512_loadu_ps(xs + 32 * k + 16), vid);
+      const int sum0 = _mm512_reduce_add_epi32(v0), sum1 = _mm512_reduce_add_epi32(v1);
+      bsums[2 * k] = static_cast<int16_t>(sum0);
+      bsums[2 * k + 1] = static_cast<int16_t>(sum1);
+      msum[k] = d * static_cast<float>(sum0 + sum1);
+      const int pos = k4 ? 128 * (k / 4) + 32 * k4_subblock_pos(k % 4) : 32 * k;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(rec + pos), _mm512_cvtsepi32_epi8(v0));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(rec + pos + 16), _mm512_cvtsepi32_epi8(v1));
+    }
+    if (k4) {
+      std::memcpy(rec + kQ8KAuxOffset, msum, 32);
+    } else {
+      std::memcpy(rec + kQ8KAuxOffset, bsums, 32);
+    }
+    std::memcpy(rec + kQ8KDOffset, &d, 4);
+    std::memset(rec + kQ8KDOffset + 4, 0, kQ8KRecordBytes - kQ8KDOffset - 4);
+  }
+}
+
+void quantize_activations_avx512(QuantizedActivations& out, const float* x) {
+  for (int64_t b = 0; b < out.batch; ++b) {
+    const float* xr = x + b * out.cols;
+    uint8_t* row = out.data.data() + static_cast<size_t>(b) * out.row_bytes;
+    switch (out.weight_type) {
+      case TensorType::kQ4_0:
+      case TensorType::kQ8_0:
+        quantize_q8_groups_avx512(xr, out.cols, out.weight_type == TensorType::kQ4_0, row);
+        break;
+      case TensorType::kQ4_K:
+      case TensorType::kQ5_K:
+      case TensorType::kQ6_K:
+        quantize_q8_k_avx512(xr, out.cols, out.weight_type, row);
+        break;
+      default:
+        std::memcpy(row, xr, static_cast<size_t>(out.cols) * sizeof(float));
+        // ggml multiplies F16 / BF16 weights with activations converted to the same type.
+        if (out.weight_type == TensorType::kF16 || out.weight_type == TensorType::kBF16) {
+          float* v = reinterpret_cast<float*>(row);
+          for (int64_t i = 0; i < out.cols; ++i) {
+            v[i] = out.weight_type == TensorType::kF16 ? f16_to_f32(f32_to_f16(v[i]))
+                                                       : bf16_to_f32(f32_to_bf16(v[i]));
+          }
+        }
+        break;
+    }
+  }
+}
+
+template <bool V>
+class Avx512Kernels final : public MatmulKernels {
+ public:
+  void quantize_activations(QuantizedActivations& out, TensorType weight_type, const float* x,
+                            int64_t batch, int64_t cols) const override {
+    detail::prepare_activations(out, weight_type, batch, cols);
+    quantize_activations_avx512(out, x);
+  }
+
+  void matmul_rows(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t y_stride,
+                   int64_t row_begin, int64_t row_end) const override {
+    assert(x.weight_type == w.type && x.cols == w.cols);
+    assert(0 <= row_begin && row_end <= w.rows);
+    if (row_end <= row_begin || x.batch <= 0) return;
+    switch (w.type) {
+      case TensorType::kQ4_0:
+        return detail::drive_tiles<Q8Group<V, true>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kQ8_0:
+        return detail::drive_tiles<Q8Group<V, false>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kQ4_K:
+        return detail::drive_tiles<Q4_K<V, false>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kQ5_K:
+        return detail::drive_tiles<Q4_K<V, true>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kQ6_K:
+        return detail::drive_tiles<Q6_K<V>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kF32:
+        return detail::drive_tiles<Float<TensorType::kF32>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kF16:
+        return detail::drive_tiles<Float<TensorType::kF16>>(w, x, y, y_stride, row_begin, row_end);
+      case TensorType::kBF16:
+        return detail::drive_tiles<Float<TensorType::kBF16>>(w, x, y, y_stride, row_begin, row_end);
+      default:
+        return;
+    }
+  }
+
+  std::string_view implementation() const override { return V ? "avx512-vnni" : "avx512"; }
+};
+
+}  // namespace
+
+namespace detail {
+const MatmulKernels* matmul_kernels_avx512(bool vnni) {
+  static const Avx512Kernels<true> with_vnni;
+  static const Avx512Kernels<false> without_vnni;
+  if (vnni) return &with_vnni;
+  return &without_vnni;
+}
+}  // namespace detail
+
+}  // namespace airan::llm

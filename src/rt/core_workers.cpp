@@ -1,0 +1,204 @@
+#include "airan/rt/core_workers.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "airan/rt/cpu_affinity.h"
+
+namespace airan::rt {
+
+CoreWorkers::CoreWorkers(const CoreWorkersConfig& config, EdfQueue& queue, AiWorkload* ai)
+    : config_(config), queue_(queue), ai_(ai), lent_(config.cpus.size(), false) {
+  for (size_t c = 0; c < config_.cpus.size(); ++c) {
+    auto w = std::make_unique<Worker>();
+    w->core = static_cast<unsigned>(c);
+    w->cpu = config_.cpus[c];
+    w->completed.reserve(1024);
+    workers_.push_back(std::move(w));
+  }
+}
+
+CoreWorkers::~CoreWorkers() {
+  stop();
+}
+
+void CoreWorkers::start() {
+  if (started_) return;
+  started_ = true;
+  stop_.store(false);
+  for (auto& w : workers_) {
+    Worker* wp = w.get();
+    w->thread = std::thread([this, wp] { ran_worker_main(*wp); });
+  }
+  if (ai_ != nullptr) ai_driver_ = std::thread([this] { ai_driver_main(); });
+}
+
+void CoreWorkers::stop() {
+  if (!started_) return;
+  stop_.store(true, std::memory_order_seq_cst);
+  for (auto& w : workers_) w->wake.notify_all();
+  ai_wake_.notify_all();
+  for (auto& w : workers_) w->thread.join();
+  if (ai_driver_.joinable()) ai_driver_.join();
+  started_ = false;
+}
+
+bool CoreWorkers::lent(unsigned c) const {
+  return c < lent_.size() && lent_[c];
+}
+
+void CoreWorkers::apply(const CoreAllocation& allocation, std::vector<unsigned>& parked) {
+  const unsigned n = cores();
+  const unsigned ran_cores = std::min(allocation.ran_cores, n);
+  const auto serves_ran = [&](unsigned c) { return allocation.shared || c < ran_cores; };
+  const auto runs_ai = [&](unsigned c) {
+    return ai_ != nullptr && c < ai_->cores() && (allocation.shared || c >= ran_cores);
+  };
+  shared_.store(allocation.shared, std::memory_order_release);
+  bool lent_set_changed = false;
+  // Reclaim first: park the AI worker, then let the RAN worker serve.
+  for (unsigned c = 0; c < n; ++c) {
+    if (runs_ai(c) || !lent_[c]) continue;
+    ai_->park_core(c);
+    parked.push_back(c);
+    lent_[c] = false;
+    lent_set_changed = true;
+  }
+  for (unsigned c = 0; c < n; ++c) {
+    Worker& w = *workers_[c];
+    const bool serve = serves_ran(c);
+    if (w.serving.exchange(serve, std::memory_order_acq_rel) != serve) w.wake.notify_all();
+  }
+  // Then lend: the RAN worker has stopped taking tasks, the AI worker may run.
+  for (unsigned c = 0; c < n; ++c) {
+    if (!runs_ai(c) || lent_[c]) continue;
+    ai_->resume_core(c);
+    lent_[c] = true;
+    lent_set_changed = true;
+  }
+  const auto lent_now = static_cast<unsigned>(std::count(lent_.begin(), lent_.end(), true));
+  const unsigned lent_before = lent_count_.exchange(lent_now, std::memory_order_acq_rel);
+  if (lent_set_changed) keep_driver_on_lent_cores();
+  if (lent_before == 0 && lent_now > 0) ai_wake_.notify_all();
+  current_ = {ran_cores, allocation.shared};
+}
+
+void CoreWorkers::keep_driver_on_lent_cores() {
+  if (!config_.pin || !ai_driver_.joinable()) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  bool any = false;
+  for (unsigned c = 0; c < cores(); ++c) {
+    if (lent_[c] && workers_[c]->cpu >= 0 && workers_[c]->cpu < CPU_SETSIZE) {
+      CPU_SET(workers_[c]->cpu, &set);
+      any = true;
+    }
+  }
+  // With no core lent the driver finishes its step where it is and then blocks.
+  if (any) pthread_setaffinity_np(ai_driver_.native_handle(), sizeof(set), &set);
+}
+
+void CoreWorkers::wake_ran_workers() {
+  for (auto& w : workers_) {
+    if (w->wake.sleepers() != 0 && w->serving.load(std::memory_order_relaxed)) w->wake.notify_all();
+  }
+}
+
+void CoreWorkers::drain_completed(std::vector<CompletedTask>& out) {
+  for (auto& w : workers_) {
+    std::lock_guard<SpinLock> guard(w->completed_lock);
+    out.insert(out.end(), w->completed.begin(), w->completed.end());
+    w->completed.clear();
+  }
+}
+
+void CoreWorkers::running(std::vector<RunningTask>& out) const {
+  for (const auto& w : workers_) {
+    const int64_t start = w->running_start_ns.load(std::memory_order_acquire);
+    if (start == 0) continue;
+    out.push_back({w->running_graph.load(std::memory_order_relaxed), start,
+                   w->running_predicted_ns.load(std::memory_order_relaxed)});
+  }
+}
+
+size_t CoreWorkers::running_count() const {
+  size_t n = 0;
+  for (const auto& w : workers_) n += w->running_start_ns.load(std::memory_order_relaxed) != 0;
+  return n;
+}
+
+void CoreWorkers::ran_worker_main(Worker& w) {
+  if (config_.pin) w.pinned.store(pin_current_thread(w.cpu));
+  Clock::time_point idle_since{};
+  bool idle = false;
+  while (!stop_.load(std::memory_order_acquire)) {
+    const uint32_t epoch = w.wake.epoch();
+    if (w.serving.load(std::memory_order_acquire)) {
+      const Clock::time_point now = Clock::now();
+      if (RanTask* task = queue_.pop(now)) {
+        execute(w, *task);
+        idle = false;
+        continue;
+      }
+      if (!idle) {
+        idle = true;
+        idle_since = now;
+      }
+      if (!shared_.load(std::memory_order_relaxed) && now - idle_since < config_.idle_spin) {
+        cpu_relax();
+        continue;
+      }
+    }
+    w.wake.wait(epoch);
+    idle = false;
+  }
+}
+
+void CoreWorkers::execute(Worker& w, RanTask& task) {
+  SlotTaskGraph& graph = *task.graph;
+  const Clock::time_point start = Clock::now();
+  w.running_graph.store(&graph, std::memory_order_relaxed);
+  w.running_predicted_ns.store(task.predicted_ns, std::memory_order_relaxed);
+  w.running_start_ns.store(to_ns(start), std::memory_order_release);
+
+  if (task.run) task.run();
+
+  const Clock::time_point end = Clock::now();
+  task.actual_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
+  CompletedTask done;
+  done.record = {task.cell,         task.slot,     task.index,
+                 task.type,         w.core,        to_ns(task.release),
+                 to_ns(start),      to_ns(end),    to_ns(task.deadline),
+                 task.predicted_ns, task.actual_ns};
+  done.features = task.features;
+  done.graph = &graph;
+  w.running_start_ns.store(0, std::memory_order_release);
+  {
+    std::lock_guard<SpinLock> guard(w.completed_lock);
+    w.completed.push_back(done);
+  }
+  // The record is out before the graph learns of the completion: once the graph is done the
+  // scheduler may retire it, and `task` with it.
+  size_t released = 0;
+  graph.complete(task.index, end, [&](RanTask& next) {
+    queue_.push(&next);
+    ++released;
+  });
+  if (released != 0) wake_ran_workers();
+}
+
+void CoreWorkers::ai_driver_main() {
+  while (!stop_.load(std::memory_order_acquire)) {
+    const uint32_t epoch = ai_wake_.epoch();
+    if (lent_count_.load(std::memory_order_acquire) > 0) {
+      ai_->run_step();
+      continue;
+    }
+    ai_wake_.wait(epoch);
+  }
+}
+
+}  // namespace airan::rt

@@ -1,0 +1,21 @@
+#include <string>
+
+#include "airan/rt/policy.h"
+
+namespace airan::rt {
+
+std::string_view policy_names() {
+  return "ran-only, static, shared-naive, reactive, predictive";
+}
+
+Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned static_ran_cores) {
+  if (name == "ran-only") return make_ran_only_policy();
+  if (name == "static") return make_static_policy(static_ran_cores);
+  if (name == "shared-naive") return make_shared_naive_policy();
+  if (name == "reactive") return make_reactive_policy();
+  if (name == "predictive") return make_predictive_policy();
+  return Error{"policy: unknown \"" + std::string(name) + "\"; expected one of " +
+               std::string(policy_names())};
+}
+
+}  // namespace airan::rt

@@ -1,0 +1,46 @@
+#include <algorithm>
+#include <cmath>
+
+#include "airan/rt/policy.h"
+
+namespace airan::rt {
+namespace {
+
+class PredictivePolicy final : public Policy {
+ public:
+  explicit PredictivePolicy(const PredictiveOptions& options) : options_(options) {
+    options_.headroom = std::max(options_.headroom, 1.0);
+  }
+  std::string_view name() const override { return "predictive"; }
+
+  CoreAllocation decide(const SchedulerState& state) override {
+    // EDF meets every deadline on k cores if, for each deadline d, the work due by d fits in
+    // k * (d - now). Concordia sizes k with Σ (predicted WCET - elapsed) / time to the deadline.
+    double cores_needed = 0;
+    int64_t due_ns = 0;
+    const int64_t min_slack_ns = std::max<int64_t>(options_.min_slack.count(), 1);
+    for (const DeadlineDemand& d : state.demand) {
+      due_ns += std::max<int64_t>(d.remaining_ns, 0);
+      const int64_t slack_ns = std::max(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(d.deadline - state.now).count(),
+          min_slack_ns);
+      cores_needed = std::max(cores_needed, options_.headroom * static_cast<double>(due_ns) /
+                                                static_cast<double>(slack_ns));
+    }
+    auto ran = static_cast<unsigned>(std::min<double>(std::ceil(cores_needed), state.cores));
+    if (state.ready_tasks + state.running_tasks > 0) ran = std::max(ran, 1u);
+    ran = std::max(ran, options_.min_ran_cores);
+    return {std::min(ran, state.cores), false};
+  }
+
+ private:
+  PredictiveOptions options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Policy> make_predictive_policy(const PredictiveOptions& options) {
+  return std::make_unique<PredictivePolicy>(options);
+}
+
+}  // namespace airan::rt

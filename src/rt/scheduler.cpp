@@ -1,0 +1,347 @@
+#include "airan/rt/scheduler.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <mutex>
+#include <string>
+
+#include "airan/rt/cpu_affinity.h"
+
+namespace airan::rt {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::nanoseconds;
+
+int64_t ns_between(Clock::time_point a, Clock::time_point b) {
+  return duration_cast<nanoseconds>(b - a).count();
+}
+
+// Sleeps until `t` on the clock steady_clock reads (CLOCK_MONOTONIC on Linux).
+void sleep_until(Clock::time_point t) {
+#ifdef __linux__
+  const int64_t ns = to_ns(t);
+  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
+  }
+#else
+  std::this_thread::sleep_until(t);
+#endif
+}
+
+}  // namespace
+
+Status validate(const SchedulerConfig& config) {
+  if (Status s = validate_cpu_list(config.cpus, "cpus"); !s) return s;
+  if (config.scheduler_cpu >= 0) {
+    const std::vector<int> allowed = allowed_cpus();
+    if (std::find(allowed.begin(), allowed.end(), config.scheduler_cpu) == allowed.end()) {
+      return Error{"scheduler_cpu: CPU " + std::to_string(config.scheduler_cpu) +
+                   " not available (or -1 for unpinned)"};
+    }
+  }
+  if (config.period < std::chrono::microseconds(1) ||
+      config.period > std::chrono::milliseconds(10)) {
+    return Error{"period: " + std::to_string(config.period.count()) +
+                 " ns not in [1000, 10000000] ns"};
+  }
+  if (config.park_poll < nanoseconds(0) || config.park_poll > config.period * 100) {
+    return Error{"park_poll: " + std::to_string(config.park_poll.count()) +
+                 " ns not in [0, 100 x period] ns"};
+  }
+  if (config.idle_spin < nanoseconds(0) || config.idle_spin > std::chrono::milliseconds(10)) {
+    return Error{"idle_spin: " + std::to_string(config.idle_spin.count()) +
+                 " ns not in [0, 10000000] ns"};
+  }
+  if (config.queue_capacity < 16) return Error{"queue_capacity: must be >= 16"};
+  return Status::ok();
+}
+
+Expected<std::unique_ptr<Scheduler>> Scheduler::create(const SchedulerConfig& config,
+                                                       std::unique_ptr<Policy> policy,
+                                                       TaskDurationModel& model, AiWorkload* ai) {
+  if (Status s = validate(config); !s) return Error{s.message()};
+  if (!policy) return Error{"policy: none given; expected one of " + std::string(policy_names())};
+  if (ai != nullptr && ai->cores() < config.cpus.size()) {
+    return Error{"ai: the AI workload has " + std::to_string(ai->cores()) + " cores; cpus lists " +
+                 std::to_string(config.cpus.size())};
+  }
+  return std::unique_ptr<Scheduler>(new Scheduler(config, std::move(policy), model, ai));
+}
+
+Scheduler::Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> policy,
+                     TaskDurationModel& model, AiWorkload* ai)
+    : config_(config),
+      policy_(std::move(policy)),
+      model_(model),
+      ai_(ai),
+      queue_(config.queue_capacity),
+      workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin}, queue_, ai),
+      metrics_(config.tick_record_limit) {
+  completed_tasks_.reserve(1024);
+  running_.reserve(config.cpus.size());
+  demand_.reserve(256);
+}
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+void Scheduler::start() {
+  if (running_loop_.exchange(true)) return;
+  const Clock::time_point now = Clock::now();
+  metrics_.begin(now, workers_.cores());
+  start_ns_ = to_ns(now);
+  if (ai_ != nullptr) {
+    ai_busy_at_start_ = ai_->busy_ns();
+    ai_steps_at_start_ = ai_->steps();
+  }
+  workers_.start();
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Scheduler::submit(std::unique_ptr<SlotTaskGraph> slot) {
+  if (!slot) return;
+  submitted_.fetch_add(1, std::memory_order_acq_rel);
+  std::lock_guard<SpinLock> guard(inbox_lock_);
+  inbox_.push_back(std::move(slot));
+}
+
+bool Scheduler::wait_idle(nanoseconds timeout) {
+  const Clock::time_point until = Clock::now() + timeout;
+  while (completed_.load(std::memory_order_acquire) != submitted_.load(std::memory_order_acquire)) {
+    if (Clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return true;
+}
+
+void Scheduler::stop() {
+  if (stopped_.exchange(true)) return;
+  const bool was_running = running_loop_.exchange(false);
+  if (thread_.joinable()) thread_.join();
+  if (was_running) {
+    // Take every core back from AI before the workers go, so the AI side is left parked.
+    park_requests_.clear();
+    workers_.apply({workers_.cores(), false}, park_requests_);
+    workers_.stop();
+    collect_completed();
+  }
+  {
+    std::lock_guard<SpinLock> guard(inbox_lock_);
+    abandoned_slots_ = in_flight_.size() + inbox_.size();
+  }
+  if (!was_running) metrics_.begin(Clock::now(), workers_.cores());
+  const uint64_t ai_busy = ai_ != nullptr ? ai_->busy_ns() - ai_busy_at_start_ : 0;
+  const uint64_t ai_steps = ai_ != nullptr ? ai_->steps() - ai_steps_at_start_ : 0;
+  metrics_.end(Clock::now(), ai_busy, ai_steps);
+}
+
+bool Scheduler::pinned() const {
+  for (unsigned c = 0; c < workers_.cores(); ++c) {
+    if (!workers_.pinned(c)) return false;
+  }
+  return true;
+}
+
+LiveCounters Scheduler::live() const {
+  LiveCounters l;
+  l.slots_done = completed_.load(std::memory_order_relaxed);
+  l.misses = live_misses_.load(std::memory_order_relaxed);
+  l.ticks = live_ticks_.load(std::memory_order_relaxed);
+  l.ran_cores = live_ran_cores_.load(std::memory_order_relaxed);
+  l.lent_cores = live_lent_cores_.load(std::memory_order_relaxed);
+  return l;
+}
+
+void Scheduler::loop() {
+  if (config_.scheduler_cpu >= 0) pin_current_thread(config_.scheduler_cpu);
+  set_timer_slack_ns(1);
+  Clock::time_point next = Clock::now();
+  while (running_loop_.load(std::memory_order_acquire)) {
+    tick(Clock::now());
+    next += config_.period;
+    const Clock::time_point now = Clock::now();
+    if (next <= now) {
+      next = now;  // overran: the next tick starts at once, the schedule restarts from here
+    } else if (config_.busy_poll) {
+      while (Clock::now() < next) cpu_relax();
+    } else {
+      sleep_until(next);
+    }
+  }
+}
+
+// One tick: measure -> predict -> decide -> act -> record.
+void Scheduler::tick(Clock::time_point now) {
+  const Measurement m = measure(now);
+  const int64_t remaining_ns = predict_demand(now);
+
+  state_.now = now;
+  state_.tick = tick_count_;
+  state_.cores = workers_.cores();
+  state_.ran_cores = workers_.allocation().ran_cores;
+  state_.prev_ready_tasks = last_ready_;
+  state_.ready_tasks = m.ready_tasks;
+  state_.running_tasks = m.running_tasks;
+  state_.waiting_tasks = m.waiting_tasks;
+  state_.remaining_ns = remaining_ns;
+  state_.demand = demand_;
+  const Clock::time_point decide_start = Clock::now();
+  CoreAllocation allocation = policy_->decide(state_);
+  const Clock::time_point decide_end = Clock::now();
+  allocation.ran_cores = std::min(allocation.ran_cores, workers_.cores());
+
+  act(allocation, now);
+
+  TickRecord record;
+  record.t_ns = metrics_.since_start_ns(now);
+  record.period_ns = first_tick_ ? 0 : ns_between(last_tick_, now);
+  record.decide_ns = ns_between(decide_start, decide_end);
+  record.ran_cores = workers_.allocation().ran_cores;
+  record.shared = workers_.allocation().shared;
+  record.ready_tasks = static_cast<uint32_t>(m.ready_tasks);
+  record.running_tasks = static_cast<uint32_t>(m.running_tasks);
+  record.remaining_ns = remaining_ns;
+  record.work_ns = ns_between(now, Clock::now());
+  metrics_.add_tick(record);
+
+  first_tick_ = false;
+  last_tick_ = now;
+  last_ready_ = m.ready_tasks;
+  ++tick_count_;
+  live_ticks_.store(tick_count_, std::memory_order_relaxed);
+  unsigned lent = 0;
+  for (unsigned c = 0; c < workers_.cores(); ++c) lent += workers_.lent(c) ? 1 : 0;
+  live_ran_cores_.store(record.shared ? workers_.cores() : record.ran_cores,
+                        std::memory_order_relaxed);
+  live_lent_cores_.store(lent, std::memory_order_relaxed);
+}
+
+Scheduler::Measurement Scheduler::measure(Clock::time_point now) {
+  admit(now);
+  collect_completed();
+  Measurement m;
+  m.ready_tasks = queue_.release_due(now);
+  m.running_tasks = workers_.running_count();
+  size_t outstanding = 0;
+  for (const InFlight& f : in_flight_) outstanding += f.graph->remaining();
+  const size_t active = m.ready_tasks + m.running_tasks;
+  m.waiting_tasks = outstanding > active ? outstanding - active : 0;
+  return m;
+}
+
+// Admits submitted slots: predicts every task's duration, then releases the tasks that wait for
+// no other (the queue holds them until their release time).
+void Scheduler::admit(Clock::time_point /*now*/) {
+  {
+    std::lock_guard<SpinLock> guard(inbox_lock_);
+    admitting_.swap(inbox_);
+  }
+  for (auto& graph : admitting_) {
+    for (uint32_t i = 0; i < graph->size(); ++i) {
+      RanTask& t = graph->task(i);
+      t.predicted_ns = std::max<int64_t>(model_.predict_ns(t), 0);
+    }
+    graph->arm();
+    const Clock::time_point deadline = graph->deadline();
+    SlotTaskGraph* g = graph.get();
+    const auto at =
+        std::upper_bound(in_flight_.begin(), in_flight_.end(), deadline,
+                         [](Clock::time_point d, const InFlight& f) { return d < f.deadline; });
+    in_flight_.insert(at, InFlight{std::move(graph), deadline});
+    if (g->size() == 0) continue;  // done at once; retired by collect_completed
+    for (uint32_t i = 0; i < g->size(); ++i) {
+      if (g->task(i).n_predecessors == 0) queue_.push(&g->task(i));
+    }
+  }
+  admitting_.clear();
+}
+
+// Moves completed-task records into the metrics and the duration model, and retires done slots.
+void Scheduler::collect_completed() {
+  // Only slots seen done before the drain are retired: their records are all in this drain.
+  done_.clear();
+  for (const InFlight& f : in_flight_) {
+    if (f.graph->done()) done_.push_back(f.graph.get());
+  }
+  completed_tasks_.clear();
+  workers_.drain_completed(completed_tasks_);
+  for (CompletedTask& c : completed_tasks_) {
+    TaskRecord& r = c.record;
+    r.release_ns -= start_ns_;
+    r.start_ns -= start_ns_;
+    r.end_ns -= start_ns_;
+    r.deadline_ns -= start_ns_;
+    model_.observe(r.type, c.features, r.actual_ns);
+    metrics_.add_task(r);
+    if (r.missed()) {
+      c.graph->mark_missed();
+      live_misses_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (done_.empty()) return;
+  std::erase_if(in_flight_, [&](const InFlight& f) {
+    if (std::find(done_.begin(), done_.end(), f.graph.get()) == done_.end()) return false;
+    const SlotTaskGraph& g = *f.graph;
+    metrics_.add_slot({g.cell(), g.slot(), ns_between(g.release(), g.finish_time()), g.missed()});
+    completed_.fetch_add(1, std::memory_order_acq_rel);
+    return true;
+  });
+}
+
+// The RAN work still to do per deadline: Σ predicted durations of the slot's unfinished tasks,
+// less the time its running tasks have already run (at most their prediction). Only released
+// slots count: work that cannot start yet needs no core yet.
+int64_t Scheduler::predict_demand(Clock::time_point now) {
+  running_.clear();
+  workers_.running(running_);
+  demand_.clear();
+  const int64_t now_ns = to_ns(now);
+  int64_t total = 0;
+  for (const InFlight& f : in_flight_) {
+    const SlotTaskGraph& g = *f.graph;
+    if (g.done() || g.release() > now) continue;
+    int64_t remaining = g.remaining_predicted_ns();
+    for (const RunningTask& r : running_) {
+      if (r.graph == &g) remaining -= std::clamp<int64_t>(now_ns - r.start_ns, 0, r.predicted_ns);
+    }
+    remaining = std::max<int64_t>(remaining, 0);
+    demand_.push_back({f.deadline, remaining});
+    total += remaining;
+  }
+  return total;
+}
+
+void Scheduler::act(const CoreAllocation& allocation, Clock::time_point now) {
+  park_requests_.clear();
+  const Clock::time_point requested = Clock::now();
+  workers_.apply(allocation, park_requests_);
+  // A core lent again before its park was acknowledged has nothing left to time.
+  std::erase_if(pending_parks_, [&](const PendingPark& p) { return workers_.lent(p.core); });
+  for (unsigned c : park_requests_) pending_parks_.push_back({c, requested});
+  if (state_.ready_tasks > 0) workers_.wake_ran_workers();
+  poll_parks(park_requests_.empty() ? now : Clock::now() + config_.park_poll);
+}
+
+// Times pending parks; spins until `spin_until` while some are unacknowledged, then leaves the
+// rest for later ticks.
+void Scheduler::poll_parks(Clock::time_point spin_until) {
+  if (ai_ == nullptr) {
+    pending_parks_.clear();
+    return;
+  }
+  while (!pending_parks_.empty()) {
+    const Clock::time_point t = Clock::now();
+    std::erase_if(pending_parks_, [&](const PendingPark& p) {
+      if (!ai_->parked(p.core)) return false;
+      metrics_.add_park_latency_ns(ns_between(p.requested, t));
+      return true;
+    });
+    if (pending_parks_.empty() || t >= spin_until) break;
+    cpu_relax();
+  }
+}
+
+}  // namespace airan::rt

@@ -1,0 +1,200 @@
+// End-to-end runs of the runtime with real work (LDPC decoding slots, int8 AI steps) under every
+// policy. Checks invariants only: the machine is shared, so nothing here depends on timing.
+#include "airan/rt/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "airan/rt/cpu_affinity.h"
+#include "airan/rt/recent_quantile_model.h"
+#include "rt/test_workloads.h"
+
+namespace airan::rt {
+namespace {
+
+using std::chrono::microseconds;
+using std::chrono::milliseconds;
+
+std::vector<int> test_cpus() {
+  std::vector<int> cpus = allowed_cpus();
+  if (cpus.size() > 4) cpus.resize(4);
+  return cpus;
+}
+
+TEST(SchedulerConfig, RejectsBadFieldsByName) {
+  SchedulerConfig c;
+  c.cpus = {CPU_SETSIZE - 1};
+  Status s = validate(c);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.message().find("cpus[0]"), std::string::npos) << s.message();
+  c.cpus = test_cpus();
+  EXPECT_TRUE(validate(c)) << validate(c).message();
+  c.cpus.push_back(c.cpus[0]);
+  EXPECT_NE(validate(c).message().find("twice"), std::string::npos);
+  c.cpus = test_cpus();
+  c.period = std::chrono::nanoseconds(500);
+  EXPECT_NE(validate(c).message().find("period"), std::string::npos);
+  c.period = microseconds(20);
+  c.scheduler_cpu = CPU_SETSIZE - 1;
+  EXPECT_NE(validate(c).message().find("scheduler_cpu"), std::string::npos);
+  c.scheduler_cpu = -1;
+  c.cpus.clear();
+  EXPECT_NE(validate(c).message().find("cpus"), std::string::npos);
+}
+
+TEST(Scheduler, RejectsAnAiWorkloadWithTooFewCores) {
+  auto model = RecentQuantileModel::create({});
+  ASSERT_TRUE(model);
+  SchedulerConfig c;
+  c.cpus = test_cpus();
+  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(c.cpus.size()) - 1, 2, 2);
+  auto s = Scheduler::create(c, make_ran_only_policy(), *model, &ai);
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("ai"), std::string::npos);
+}
+
+struct PolicyRun {
+  MetricsSummary summary;
+  uint64_t ai_steps = 0, ai_busy_ns = 0, ai_worker_pieces = 0;
+};
+
+// 200 slots of 30 kHz SCS (0.5 ms), each: demap -> 4 LDPC decodes -> CRC, deadline 3 slots after
+// the slot's release; AI steps run on whatever the policy lends.
+PolicyRun run_policy(std::unique_ptr<Policy> policy, unsigned slots = 200) {
+  const std::string name(policy->name());
+  SCOPED_TRACE(name);
+  PolicyRun out;
+  auto model = RecentQuantileModel::create({});
+  EXPECT_TRUE(model);
+  SchedulerConfig config;
+  config.cpus = test_cpus();
+  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
+  auto created = Scheduler::create(config, std::move(policy), *model, &ai);
+  EXPECT_TRUE(created) << (created ? "" : created.error().message);
+  if (!created) return out;
+  Scheduler& scheduler = **created;
+  const testing::TestLdpcSlotFactory factory(4, 128, 3.0);
+  const unsigned tasks_per_slot = factory.tasks_per_slot();
+
+  std::vector<std::shared_ptr<testing::TestLdpcSlotResult>> results;
+  scheduler.start();
+  const Clock::time_point t0 = Clock::now() + milliseconds(2);
+  for (unsigned k = 0; k < slots; ++k) {
+    const Clock::time_point release = t0 + microseconds(500) * k;
+    results.push_back(std::make_shared<testing::TestLdpcSlotResult>());
+    scheduler.submit(
+        factory.make_slot(0, k, release, release + microseconds(1500), results.back()));
+  }
+  EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(120)));
+  scheduler.stop();
+  EXPECT_EQ(scheduler.abandoned_slots(), 0u);
+
+  const RuntimeMetrics& m = scheduler.metrics();
+  out.summary = m.summary();
+  out.ai_steps = ai.steps();
+  out.ai_busy_ns = ai.busy_ns();
+  for (unsigned c = 0; c < ai.cores(); ++c) out.ai_worker_pieces += ai.pieces_run(c);
+
+  // Every slot completed, every task ran exactly once, in dependency order, after its release.
+  EXPECT_EQ(out.summary.slots, slots);
+  EXPECT_EQ(out.summary.tasks, uint64_t{slots} * tasks_per_slot);
+  std::vector<int> runs(size_t{slots} * tasks_per_slot, 0);
+  std::map<std::pair<uint64_t, uint32_t>, const TaskRecord*> by_task;
+  size_t missed_records = 0;
+  for (const TaskRecord& r : m.tasks()) {
+    EXPECT_LT(r.slot, slots);
+    EXPECT_LT(r.task, tasks_per_slot);
+    if (r.slot >= slots || r.task >= tasks_per_slot) continue;
+    ++runs[r.slot * tasks_per_slot + r.task];
+    by_task[{r.slot, r.task}] = &r;
+    EXPECT_GE(r.start_ns, r.release_ns);
+    EXPECT_GE(r.end_ns, r.start_ns);
+    EXPECT_EQ(r.actual_ns, r.end_ns - r.start_ns);
+    missed_records += r.missed() ? 1 : 0;
+  }
+  for (int n : runs) EXPECT_EQ(n, 1);
+  for (unsigned k = 0; k < slots && by_task.size() == runs.size(); ++k) {
+    const TaskRecord* demap = by_task[{k, 0}];
+    const TaskRecord* crc = by_task[{k, tasks_per_slot - 1}];
+    for (uint32_t t = 1; t + 1 < tasks_per_slot; ++t) {
+      const TaskRecord* decode = by_task[{k, t}];
+      EXPECT_GE(decode->start_ns, demap->end_ns);
+      EXPECT_GE(crc->start_ns, decode->end_ns);
+    }
+  }
+  // The work was real and right: every code block decoded and passed its CRC.
+  for (const auto& r : results) {
+    EXPECT_TRUE(r->crc_ran);
+    EXPECT_EQ(r->crc_ok, tasks_per_slot - 2);
+  }
+  // Every miss is recorded, with its slot, task, predicted and actual duration.
+  EXPECT_EQ(m.misses().size(), missed_records);
+  EXPECT_EQ(out.summary.misses, missed_records);
+  uint64_t per_type = 0;
+  for (uint64_t n : out.summary.misses_per_type) per_type += n;
+  EXPECT_EQ(per_type, missed_records);
+  for (const DeadlineMiss& miss : m.misses()) {
+    const TaskRecord* r = by_task[{miss.slot, miss.task}];
+    EXPECT_NE(r, nullptr);
+    if (r == nullptr) continue;
+    EXPECT_TRUE(r->missed());
+    EXPECT_EQ(miss.actual_ns, r->actual_ns);
+    EXPECT_EQ(miss.predicted_ns, r->predicted_ns);
+    EXPECT_GT(miss.late_ns, 0);
+  }
+  size_t missed_slots = 0;
+  for (const SlotRecord& s : m.slots()) missed_slots += s.missed ? 1 : 0;
+  EXPECT_EQ(out.summary.missed_slots, missed_slots);
+  // Core time adds up.
+  EXPECT_GE(out.summary.reclaimed_fraction, 0.0);
+  EXPECT_LE(out.summary.reclaimed_fraction, 1.0);
+  EXPECT_GT(out.summary.ran_busy_ns, 0.0);
+  EXPECT_GT(m.tick_count(), 0u);
+  EXPECT_EQ(out.summary.park_latency.count, m.park_latencies_ns().size());
+  // Predictions were made for every task.
+  for (const TaskRecord& r : m.tasks()) EXPECT_GT(r.predicted_ns, 0);
+  std::printf(
+      "[ %-12s ] slots %llu misses %llu slot p50/p99/max %.0f/%.0f/%.0f us  reclaimed %.3f  "
+      "ai steps %llu  park p50/p99 %.1f/%.1f us (%zu)  tick period mean %.1f us jitter %.1f us\n",
+      name.c_str(), static_cast<unsigned long long>(out.summary.slots),
+      static_cast<unsigned long long>(out.summary.misses), out.summary.slot_latency.p50_us,
+      out.summary.slot_latency.p99_us, out.summary.slot_latency.max_us,
+      out.summary.reclaimed_fraction, static_cast<unsigned long long>(out.ai_steps),
+      out.summary.park_latency.p50_us, out.summary.park_latency.p99_us,
+      out.summary.park_latency.count, out.summary.tick_period.mean_us,
+      out.summary.period_jitter_us);
+  return out;
+}
+
+TEST(SchedulerEndToEnd, RanOnlyNeverRunsAi) {
+  const PolicyRun r = run_policy(make_ran_only_policy());
+  EXPECT_EQ(r.ai_steps, 0u);
+  EXPECT_EQ(r.ai_busy_ns, 0u);
+  EXPECT_EQ(r.ai_worker_pieces, 0u);
+  EXPECT_EQ(r.summary.ai_busy_ns, 0.0);
+  EXPECT_EQ(r.summary.reclaimed_fraction, 0.0);
+  EXPECT_EQ(r.summary.park_latency.count, 0u);
+}
+
+TEST(SchedulerEndToEnd, StaticLendsTheOtherCores) {
+  const PolicyRun r = run_policy(make_static_policy(1));
+  if (test_cpus().size() >= 2) {
+    EXPECT_GT(r.ai_steps, 0u);
+  }
+}
+
+TEST(SchedulerEndToEnd, SharedNaive) {
+  run_policy(make_shared_naive_policy());
+}
+
+TEST(SchedulerEndToEnd, Reactive) {
+  run_policy(make_reactive_policy());
+}
+
+TEST(SchedulerEndToEnd, Predictive) {
+  run_policy(make_predictive_policy());
+}
+
+}  // namespace
+}  // namespace airan::rt
