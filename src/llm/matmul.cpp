@@ -239,14 +239,6 @@ inline void q8_scale(float amax, float* d, float* id) {
   *id = amax != 0.0f ? 127.0f / amax : 0.0f;
 }
 
-// Q8_0 activation blocks as ggml makes them, so results match llama.cpp: the scale is stored as
-// F16 (and multiplied as such), while the values are quantised with the unrounded 1 / d.
-inline void q8_0_scale(float amax, float* d, float* id) {
-  const float exact = amax / 127.0f;
-  *d = f16_to_f32(f32_to_f16(exact));
-  *id = exact != 0.0f ? 1.0f / exact : 0.0f;
-}
-
 inline int8_t q8_value(float x, float id) {
   return static_cast<int8_t>(round_clamp(x * id, -127, 127));
 }
@@ -269,7 +261,7 @@ void quantize_q8_groups(const float* x, int64_t cols, bool q4_0, uint8_t* row) {
         float amax = 0.0f;
         for (int j = 0; j < kQK; ++j) amax = std::max(amax, std::fabs(xb[j]));
         float id;
-        q8_0_scale(amax, &d, &id);
+        q8_0_activation_scale(amax, &d, &id);
         for (int j = 0; j < kQK; ++j) q[j] = q8_value(xb[j], id);
       } else {
         std::memset(q, 0, sizeof q);
@@ -372,13 +364,9 @@ void quantize_activations_portable(QuantizedActivations& out, const float* x) {
         break;
       default:
         std::memcpy(row, xr, static_cast<size_t>(out.cols) * sizeof(float));
-        // ggml multiplies F16 / BF16 weights with activations converted to the same type.
         if (out.weight_type == TensorType::kF16 || out.weight_type == TensorType::kBF16) {
-          float* v = reinterpret_cast<float*>(row);
-          for (int64_t i = 0; i < out.cols; ++i) {
-            v[i] = out.weight_type == TensorType::kF16 ? f16_to_f32(f32_to_f16(v[i]))
-                                                       : bf16_to_f32(f32_to_bf16(v[i]));
-          }
+          round_activations(reinterpret_cast<float*>(row), out.cols,
+                            out.weight_type == TensorType::kBF16);
         }
         break;
     }

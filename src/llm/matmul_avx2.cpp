@@ -363,13 +363,6 @@ inline float amax_of(const float* x, int n8) {
   return hmax(m);
 }
 
-// Q8_0 blocks as ggml makes them: F16-rounded scale, values quantised with the unrounded 1 / d.
-inline void q8_0_scales_from_amax(float amax, float* d, float* id) {
-  const float exact = amax / 127.0f;
-  *d = f16_to_f32(f32_to_f16(exact));
-  *id = exact != 0.0f ? 1.0f / exact : 0.0f;
-}
-
 inline void scales_from_amax(float amax, float* d, float* id) {
   *d = amax / 127.0f;
   *id = amax != 0.0f ? 127.0f / amax : 0.0f;
@@ -405,7 +398,7 @@ void quantize_q8_groups_avx2(const float* x, int64_t cols, bool q4_0, uint8_t* r
       if (blk < nb) {
         const float* xb = x + blk * 32;
         float id;
-        q8_0_scales_from_amax(amax_of(xb, 4), &d, &id);
+        q8_0_activation_scale(amax_of(xb, 4), &d, &id);
         const __m256 vid = _mm256_set1_ps(id);
         q0 = pack16(quantize8(xb, vid), quantize8(xb + 8, vid));
         q1 = pack16(quantize8(xb + 16, vid), quantize8(xb + 24, vid));
@@ -467,13 +460,9 @@ void quantize_activations_avx2(QuantizedActivations& out, const float* x) {
         break;
       default:
         std::memcpy(row, xr, static_cast<size_t>(out.cols) * sizeof(float));
-        // ggml multiplies F16 / BF16 weights with activations converted to the same type.
         if (out.weight_type == TensorType::kF16 || out.weight_type == TensorType::kBF16) {
-          float* v = reinterpret_cast<float*>(row);
-          for (int64_t i = 0; i < out.cols; ++i) {
-            v[i] = out.weight_type == TensorType::kF16 ? f16_to_f32(f32_to_f16(v[i]))
-                                                       : bf16_to_f32(f32_to_bf16(v[i]));
-          }
+          round_activations(reinterpret_cast<float*>(row), out.cols,
+                            out.weight_type == TensorType::kBF16);
         }
         break;
     }

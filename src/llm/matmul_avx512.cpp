@@ -464,13 +464,6 @@ inline float amax_of(const float* x, int n16) {
   return _mm512_reduce_max_ps(m);
 }
 
-// Q8_0 blocks as ggml makes them: F16-rounded scale, values quantised with the unrounded 1 / d.
-inline void q8_0_scales_from_amax(float amax, float* d, float* id) {
-  const float exact = amax / 127.0f;
-  *d = f16_to_f32(f32_to_f16(exact));
-  *id = exact != 0.0f ? 1.0f / exact : 0.0f;
-}
-
 inline void scales_from_amax(float amax, float* d, float* id) {
   *d = amax / 127.0f;
   *id = amax != 0.0f ? 127.0f / amax : 0.0f;
@@ -496,7 +489,7 @@ void quantize_q8_groups_avx512(const float* x, int64_t cols, bool q4_0, uint8_t*
       if (blk < nb) {
         const float* xb = x + blk * 32;
         float id;
-        q8_0_scales_from_amax(amax_of(xb, 2), &d, &id);
+        q8_0_activation_scale(amax_of(xb, 2), &d, &id);
         const __m512 vid = _mm512_set1_ps(id);
         q0 = _mm512_cvtsepi32_epi8(quantize16(_mm512_loadu_ps(xb), vid));
         q1 = _mm512_cvtsepi32_epi8(quantize16(_mm512_loadu_ps(xb + 16), vid));
@@ -557,13 +550,9 @@ void quantize_activations_avx512(QuantizedActivations& out, const float* x) {
         break;
       default:
         std::memcpy(row, xr, static_cast<size_t>(out.cols) * sizeof(float));
-        // ggml multiplies F16 / BF16 weights with activations converted to the same type.
         if (out.weight_type == TensorType::kF16 || out.weight_type == TensorType::kBF16) {
-          float* v = reinterpret_cast<float*>(row);
-          for (int64_t i = 0; i < out.cols; ++i) {
-            v[i] = out.weight_type == TensorType::kF16 ? f16_to_f32(f32_to_f16(v[i]))
-                                                       : bf16_to_f32(f32_to_bf16(v[i]));
-          }
+          round_activations(reinterpret_cast<float*>(row), out.cols,
+                            out.weight_type == TensorType::kBF16);
         }
         break;
     }

@@ -215,4 +215,19 @@ inline int32_t round_clamp(float x, int32_t lo, int32_t hi) {
   return static_cast<int32_t>(r);
 }
 
+// Q8_0 activation blocks as ggml makes them, so results match llama.cpp: the scale d = amax/127
+// is stored (and multiplied) as F16, while values are quantised with the unrounded 1 / d.
+inline void q8_0_activation_scale(float amax, float* d, float* id) {
+  const float exact = amax / 127.0f;
+  *d = f16_to_f32(f32_to_f16(exact));
+  *id = exact != 0.0f ? 1.0f / exact : 0.0f;
+}
+
+// ggml multiplies F16 / BF16 weights with activations converted to the same type: round `n`
+// float activations to F16 (bf16 false) or BF16 (bf16 true) precision in place.
+inline void round_activations(float* v, int64_t n, bool bf16) {
+  for (int64_t i = 0; i < n; ++i)
+    v[i] = bf16 ? bf16_to_f32(f32_to_bf16(v[i])) : f16_to_f32(f32_to_f16(v[i]));
+}
+
 }  // namespace airan::llm::quant
