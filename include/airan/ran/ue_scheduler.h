@@ -28,7 +28,7 @@ struct UplinkSchedulerConfig {
   phy::McsTable mcs_table = phy::McsTable::qam64;
   unsigned nof_symbols = 14;
   unsigned dmrs_re_per_prb = 12;      ///< N_DMRS^PRB: one type-1 DM-RS symbol, 2 CDM groups without data
-  double link_margin_db = 2.0;        ///< SNR backoff of link adaptation
+  double link_margin_db = 4.0;        ///< SNR backoff of link adaptation (receiver gap + fading)
   unsigned max_transmissions = 4;     ///< HARQ: the first transmission plus 3 retransmissions
 };
 
