@@ -1,140 +1,235 @@
-// `airan run`: airan's main job. Until the shared-compute runtime exists, it runs the most
-// complete thing there is: the NR UL-SCH coding chain end to end over an SNR sweep.
-#include <algorithm>
+// `airan run`: airan's main job. Until the shared-compute runtime is wired in, it runs the most
+// complete thing there is: the cell's uplink end to end on emulated traffic. The UE emulator's
+// scheduler follows a compressed time-of-day load profile; every slot's PUSCH goes through per-UE
+// fading channels to the gNB antennas and is received and decoded by the PUSCH receiver; HARQ
+// feedback closes the loop. `airan ran record` / `airan ran replay` do the same through SigMF.
 #include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <random>
 #include <vector>
 
-#include "airan/common/cpu_features.h"
-#include "airan/phy/coding/transport_block_coding.h"
+#include "airan/ran/sigmf.h"
+#include "airan/ran/ue_emulator.h"
 #include "cli/commands.h"
 
 namespace airan::cli {
 namespace {
 
-struct RunOptions {
-  unsigned tbs = 25104;  // bits; 3 code blocks of BG1
-  double code_rate = 0.5;
-  unsigned qm = 2;  // QPSK
-  unsigned num_layers = 1;
-  double snr_from_db = 0.0, snr_to_db = 4.0, snr_step_db = 0.5;
-  unsigned tbs_per_point = 200;
-  unsigned max_iterations = 6;
+struct CellRunOptions {
+  unsigned slots = 2000;  // 1 s of air time at 30 kHz
+  double day_seconds = 0;  // 0: the run is one compressed day
+  unsigned ues = 4;
+  double snr_min_db = 12, snr_max_db = 28;
+  unsigned nof_rx = 2;
+  unsigned bandwidth_mhz = 20;
+  unsigned scs_khz = 30;
+  std::string traffic = "poisson";
+  double ue_peak_mbps = 20;
   unsigned seed = 1;
+  std::string record;  // SigMF base path to record to (airan ran record)
+  std::string replay;  // SigMF base path to replay from (airan ran replay)
 };
 
-// Gray-mapped square QAM per axis over AWGN with Es = 1, max-log LLRs quantised to int8 and
-// clamped to +-63 as the decoder expects. The quantiser is scaled so the mean |LLR| is 16 quanta,
-// as a fixed-point receiver's gain control does; a fixed scale saturates at high SNR.
-void modulate_awgn_demodulate(std::span<int8_t> llrs, std::span<const uint8_t> bits, unsigned qm,
-                              double snr_db, std::mt19937& rng) {
-  static thread_local std::vector<double> soft;
-  soft.resize(bits.size());
-  const double n0 = std::pow(10.0, -snr_db / 10.0);
-  std::normal_distribution<double> noise(0.0, std::sqrt(n0 / 2.0));
-  const unsigned bits_per_axis = std::max(1u, qm / 2);
-  const double levels = std::pow(2.0, bits_per_axis);
-  const double scale = qm == 1 ? 1.0 : std::sqrt(1.5 / (levels * levels - 1.0));  // unit Es
-  for (size_t i = 0; i < bits.size(); i += bits_per_axis) {
-    // PAM per axis: Gray bits -> amplitude, then per-bit max-log LLR from the distance to the
-    // nearest point with that bit 0 / 1.
-    int gray = 0;
-    for (unsigned b = 0; b < bits_per_axis; ++b) gray = (gray << 1) | bits[i + b];
-    int index = gray;
-    for (int shift = 1; shift < static_cast<int>(bits_per_axis); shift <<= 1) index ^= index >> shift;
-    const double amp = scale * (levels - 1.0 - 2.0 * index);
-    const double y = amp + noise(rng);
-    for (unsigned b = 0; b < bits_per_axis; ++b) {
-      double d0 = 1e9, d1 = 1e9;
-      for (int p = 0; p < static_cast<int>(levels); ++p) {
-        const int g = p ^ (p >> 1);
-        const double a = scale * (levels - 1.0 - 2.0 * p);
-        const double dist = (y - a) * (y - a);
-        ((g >> (bits_per_axis - 1 - b)) & 1 ? d1 : d0) = std::min(((g >> (bits_per_axis - 1 - b)) & 1 ? d1 : d0), dist);
-      }
-      soft[i + b] = (d1 - d0) / n0;
+struct Totals {
+  uint64_t slots = 0, tbs = 0, tbs_ok = 0, bits_ok = 0;
+  double rx_us = 0;
+  void add(const std::vector<ran::UeOutcome>& out, double us) {
+    ++slots;
+    rx_us += us;
+    for (const auto& o : out) {
+      ++tbs;
+      tbs_ok += o.crc_ok;
+      bits_ok += o.crc_ok ? o.tbs : 0;
     }
   }
-  double mean_abs = 0;
-  for (double v : soft) mean_abs += std::abs(v);
-  mean_abs /= static_cast<double>(soft.size());
-  const double quanta = 16.0 / std::max(mean_abs, 1e-9);
-  for (size_t i = 0; i < soft.size(); ++i) {
-    llrs[i] = static_cast<int8_t>(std::clamp<long>(std::lround(soft[i] * quanta), -63, 63));
-  }
+};
+
+void print_status(const char* what, double t_s, double load, const Totals& period, unsigned slots_per_s) {
+  const double seconds = static_cast<double>(period.slots) / slots_per_s;
+  std::printf("%s t=%6.3fs load %3.0f%%  slots %5llu  TBs %5llu  BLER %.4f  goodput %7.2f Mbps  rx %6.1f us/slot\n",
+              what, t_s, 100 * load, static_cast<unsigned long long>(period.slots),
+              static_cast<unsigned long long>(period.tbs),
+              period.tbs ? 1.0 - static_cast<double>(period.tbs_ok) / period.tbs : 0.0,
+              seconds > 0 ? period.bits_ok / seconds / 1e6 : 0.0, period.slots ? period.rx_us / period.slots : 0.0);
+  std::fflush(stdout);
 }
 
-int run(const RunOptions& o) {
-  phy::TransportBlockCodingConfig cfg;
-  cfg.tbs = o.tbs;
-  cfg.target_code_rate = o.code_rate;
-  cfg.qm = o.qm;
-  cfg.num_layers = o.num_layers;
-  const unsigned unit = o.qm * o.num_layers;
-  cfg.g = static_cast<unsigned>(std::ceil(o.tbs / o.code_rate / unit)) * unit;
-  auto seg = phy::transport_block_segmentation(cfg);
-  if (!seg) {
-    std::fprintf(stderr, "airan run: %s\n", seg.error().message.c_str());
+ran::CellConfig cell_of(const CellRunOptions& o) {
+  ran::CellConfig cell;
+  cell.scs_khz = o.scs_khz;
+  cell.bandwidth_mhz = o.bandwidth_mhz;
+  cell.nof_rx = o.nof_rx;
+  return cell;
+}
+
+int replay(const CellRunOptions& o) {
+  auto reader = ran::SigmfReader::open(o.replay);
+  if (!reader) {
+    std::fprintf(stderr, "airan ran replay: %s\n", reader.error().message.c_str());
+    return 1;
+  }
+  ran::CellConfig cell;
+  cell.scs_khz = reader->info().scs_khz;
+  cell.bandwidth_mhz = reader->info().bandwidth_mhz;
+  cell.nof_rx = reader->info().num_channels;
+  cell.cell_id = reader->info().cell_id;
+  auto rx = ran::CellReceiver::create(cell, 16);
+  if (!rx) {
+    std::fprintf(stderr, "airan ran replay: %s\n", rx.error().message.c_str());
+    return 1;
+  }
+  Totals total;
+  std::vector<std::vector<std::complex<float>>> samples(cell.nof_rx);
+  for (size_t n = 0; n < reader->slots().size(); ++n) {
+    const auto& slot = reader->slots()[n];
+    std::vector<std::span<std::complex<float>>> spans;
+    for (auto& s : samples) {
+      s.resize(slot.sample_count);
+      spans.emplace_back(s);
+    }
+    if (Status s = reader->read_slot(n, spans); !s) {
+      std::fprintf(stderr, "airan ran replay: %s\n", s.message().c_str());
+      return 1;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto out = (*rx)->receive(slot.schedule, samples);
+    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    if (!out) {
+      std::fprintf(stderr, "airan ran replay: slot %zu: %s\n", n, out.error().message.c_str());
+      return 1;
+    }
+    total.add(*out, us);
+  }
+  print_status("replay", 0.0, 0.0, total, 1000 * (cell.scs_khz / 15));
+  return 0;
+}
+
+int run_cell(const CellRunOptions& o) {
+  if (!o.replay.empty()) return replay(o);
+  const ran::CellConfig cell = cell_of(o);
+  auto traffic = ran::traffic_kind_from_name(o.traffic);
+  if (!traffic) {
+    std::fprintf(stderr, "airan: --traffic: %s\n", traffic.error().message.c_str());
     return 2;
   }
-  std::printf("airan run: NR UL-SCH coding chain (the node runtime is not built yet)\n");
-  std::printf("TB %u bits, BG%d, %u code blocks of K=%u (Z=%u), G=%u coded bits, Qm=%u, %u layer(s), "
-              "LDPC %s, %u iterations max\n\n",
-              o.tbs, static_cast<int>(seg->bg), seg->num_code_blocks, seg->k, seg->z, cfg.g, o.qm,
-              o.num_layers, std::string(simd_level_name(detected_simd_level())).c_str(), o.max_iterations);
-  std::printf("%8s %8s %10s %10s %12s\n", "SNR dB", "TBs", "TB BLER", "mean iter", "decode Mbps");
-  std::mt19937 rng(o.seed);
-  phy::TransportBlockEncoder encoder;
-  phy::TransportBlockDecoder decoder({o.max_iterations});
-  std::vector<uint8_t> tb((o.tbs + 7) / 8), out(tb.size()), coded(cfg.g);
-  std::vector<int8_t> llrs(cfg.g);
-  for (double snr = o.snr_from_db; snr <= o.snr_to_db + 1e-9; snr += o.snr_step_db) {
-    unsigned errors = 0;
-    double iterations = 0, decode_s = 0;
-    for (unsigned t = 0; t < o.tbs_per_point; ++t) {
-      for (auto& b : tb) b = static_cast<uint8_t>(rng());
-      if (o.tbs % 8) tb.back() &= static_cast<uint8_t>(0xff << (8 - o.tbs % 8));
-      if (Status s = encoder.encode(coded, tb, cfg); !s) {
-        std::fprintf(stderr, "airan run: %s\n", s.message().c_str());
-        return 1;
-      }
-      modulate_awgn_demodulate(llrs, coded, o.qm, snr, rng);
-      const auto t0 = std::chrono::steady_clock::now();
-      auto res = decoder.decode(out, llrs, cfg, true);
-      decode_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!res) {
-        std::fprintf(stderr, "airan run: %s\n", res.error().message.c_str());
-        return 1;
-      }
-      errors += !(res->crc_ok && out == tb);
-      iterations += res->mean_iterations;
-    }
-    std::printf("%8.2f %8u %10.4f %10.2f %12.1f\n", snr, o.tbs_per_point,
-                static_cast<double>(errors) / o.tbs_per_point, iterations / o.tbs_per_point,
-                o.tbs * static_cast<double>(o.tbs_per_point) / decode_s / 1e6);
-    std::fflush(stdout);
+  std::vector<ran::EmulatedUeConfig> ues;
+  for (unsigned i = 0; i < o.ues; ++i) {
+    ran::EmulatedUeConfig u;
+    u.rnti = static_cast<uint16_t>(0x4601 + i);
+    u.snr_db = o.ues > 1 ? o.snr_min_db + (o.snr_max_db - o.snr_min_db) * i / (o.ues - 1) : o.snr_max_db;
+    u.traffic.kind = *traffic;
+    u.traffic.peak_rate_bps = o.ue_peak_mbps * 1e6;
+    ues.push_back(u);
   }
+  const unsigned slots_per_s = 1000 * (o.scs_khz / 15);
+  const double day = o.day_seconds > 0 ? o.day_seconds : static_cast<double>(o.slots) / slots_per_s;
+  auto emu = ran::UeEmulator::create(cell, {}, ues, ran::LoadProfile::ramp_up_down(day), o.seed);
+  if (!emu) {
+    std::fprintf(stderr, "airan: %s\n", emu.error().message.c_str());
+    return 2;
+  }
+  auto rx = ran::CellReceiver::create(cell, 16);
+  if (!rx) {
+    std::fprintf(stderr, "airan: %s\n", rx.error().message.c_str());
+    return 2;
+  }
+  std::optional<ran::SigmfWriter> writer;
+  if (!o.record.empty()) {
+    ran::RecordingInfo info;
+    info.sample_rate_hz = (*emu)->carrier().sample_rate_hz;
+    info.num_channels = cell.nof_rx;
+    info.scs_khz = cell.scs_khz;
+    info.bandwidth_mhz = cell.bandwidth_mhz;
+    info.cell_id = cell.cell_id;
+    info.description = "airan UE emulator recording";
+    auto w = ran::SigmfWriter::create(o.record, info);
+    if (!w) {
+      std::fprintf(stderr, "airan ran record: %s\n", w.error().message.c_str());
+      return 1;
+    }
+    writer.emplace(std::move(*w));
+  }
+  std::printf("airan run: one cell, %u kHz, %u MHz (%u PRB), %u RX, %u UEs (%s, SNR %.0f..%.0f dB), %u slots; "
+              "load profile 10%% -> 100%% -> 10%% over %.2f s of air time\n",
+              o.scs_khz, o.bandwidth_mhz, (*emu)->carrier().n_rb, o.nof_rx, o.ues, o.traffic.c_str(),
+              o.snr_min_db, o.snr_max_db, o.slots, day);
+  Totals total, period;
+  ran::EmulatedSlot slot;
+  const unsigned status_every = std::max(1u, o.slots / 10);
+  for (unsigned n = 0; n < o.slots; ++n) {
+    if (Status s = (*emu)->next_slot(slot); !s) {
+      std::fprintf(stderr, "airan: emulator: %s\n", s.message().c_str());
+      return 1;
+    }
+    if (writer) {
+      std::vector<std::span<const std::complex<float>>> spans(slot.samples.begin(), slot.samples.end());
+      if (Status s = writer->write_slot(spans, slot.schedule); !s) {
+        std::fprintf(stderr, "airan ran record: %s\n", s.message().c_str());
+        return 1;
+      }
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    auto out = (*rx)->receive(slot.schedule, slot.samples);
+    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    if (!out) {
+      std::fprintf(stderr, "airan: receiver: %s\n", out.error().message.c_str());
+      return 1;
+    }
+    for (const auto& ue : *out) (*emu)->on_crc(ue.allocation, ue.crc_ok);
+    total.add(*out, us);
+    period.add(*out, us);
+    if ((n + 1) % status_every == 0) {
+      print_status("     ", slot.time_s, (*emu)->scheduler().load_at(slot.time_s), period, slots_per_s);
+      period = {};
+    }
+  }
+  if (writer) {
+    if (Status s = writer->finish(); !s) {
+      std::fprintf(stderr, "airan ran record: %s\n", s.message().c_str());
+      return 1;
+    }
+    std::printf("recorded %u slots to %s.sigmf-meta / .sigmf-data\n", o.slots, o.record.c_str());
+  }
+  const auto& st = (*emu)->scheduler().stats();
+  print_status("total", static_cast<double>(o.slots) / slots_per_s, 0.0, total, slots_per_s);
+  std::printf("HARQ: %llu new TBs, %llu retransmissions, %llu TBs lost after the last retransmission\n",
+              static_cast<unsigned long long>(st.new_tbs), static_cast<unsigned long long>(st.retransmissions),
+              static_cast<unsigned long long>(st.tbs_lost));
   return 0;
+}
+
+void add_cell_options(CLI::App* cmd, CellRunOptions& o) {
+  cmd->add_option("--slots", o.slots, "Slots to run")->check(CLI::Range(1u, 100000000u));
+  cmd->add_option("--day-seconds", o.day_seconds, "Air time of one compressed day (0: the whole run)");
+  cmd->add_option("--ues", o.ues, "Emulated UEs")->check(CLI::Range(1u, 64u));
+  cmd->add_option("--snr-min", o.snr_min_db, "SNR of the weakest UE (dB)");
+  cmd->add_option("--snr-max", o.snr_max_db, "SNR of the strongest UE (dB)");
+  cmd->add_option("--rx", o.nof_rx, "gNB receive antennas")->check(CLI::Range(1u, 4u));
+  cmd->add_option("--bandwidth", o.bandwidth_mhz, "Channel bandwidth (MHz)");
+  cmd->add_option("--scs", o.scs_khz, "Subcarrier spacing (kHz): 15 or 30");
+  cmd->add_option("--traffic", o.traffic, "full_buffer | poisson | bursty");
+  cmd->add_option("--ue-peak-mbps", o.ue_peak_mbps, "Offered uplink rate per UE at full load (Mbit/s)");
+  cmd->add_option("--seed", o.seed, "Random seed");
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
-  static RunOptions o;
-  auto* run_cmd = app.add_subcommand("run", "airan's main job (today: the UL-SCH coding chain over an SNR sweep)");
-  run_cmd->add_option("--tbs", o.tbs, "Transport block size (bits)")->check(CLI::Range(24u, 1277992u));
-  run_cmd->add_option("--code-rate", o.code_rate, "Target code rate")->check(CLI::Range(0.05, 0.95));
-  run_cmd->add_option("--qm", o.qm, "Bits per symbol: 1, 2, 4, 6, 8")->check(CLI::IsMember({1u, 2u, 4u, 6u, 8u}));
-  run_cmd->add_option("--layers", o.num_layers, "MIMO layers")->check(CLI::Range(1u, 4u));
-  run_cmd->add_option("--snr-from", o.snr_from_db, "First SNR (dB, Es/N0)");
-  run_cmd->add_option("--snr-to", o.snr_to_db, "Last SNR (dB)");
-  run_cmd->add_option("--snr-step", o.snr_step_db, "SNR step (dB)")->check(CLI::Range(0.01, 30.0));
-  run_cmd->add_option("--tbs-per-point", o.tbs_per_point, "Transport blocks a point")->check(CLI::Range(1u, 10000000u));
-  run_cmd->add_option("--iterations", o.max_iterations, "LDPC iterations max")->check(CLI::Range(1u, 100u));
-  run_cmd->add_option("--seed", o.seed, "Random seed");
-  run_cmd->callback([] { std::exit(run(o)); });
+  static CellRunOptions o;
+  auto* run_cmd = app.add_subcommand(
+      "run", "airan's main job (today: one cell's uplink, emulated UEs through the PUSCH receiver)");
+  add_cell_options(run_cmd, o);
+  run_cmd->callback([] { std::exit(run_cell(o)); });
+
+  static CellRunOptions rec, rep;
+  auto* ran_cmd = app.add_subcommand("ran", "RAN tools: record emulated uplink IQ to SigMF, replay it");
+  ran_cmd->require_subcommand(1);
+  auto* record = ran_cmd->add_subcommand("record", "Run the UE emulator and receiver, recording every slot to SigMF");
+  add_cell_options(record, rec);
+  record->add_option("--out", rec.record, "SigMF base path (writes BASE.sigmf-meta and BASE.sigmf-data)")->required();
+  record->callback([] { std::exit(run_cell(rec)); });
+  auto* replay_cmd = ran_cmd->add_subcommand("replay", "Decode a SigMF recording with the PUSCH receiver");
+  replay_cmd->add_option("--in", rep.replay, "SigMF base path")->required();
+  replay_cmd->callback([] { std::exit(run_cell(rep)); });
 }
 
 }  // namespace airan::cli
