@@ -11,6 +11,7 @@ void add_bench_commands(CLI::App& app) {
   add_bench_predictor_command(*bench);
   add_bench_llm_park_command(*bench);
   add_bench_llm_command(*bench);
+  add_bench_policies_command(*bench);
 }
 
 }  // namespace airan::cli

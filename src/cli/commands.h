@@ -27,6 +27,9 @@ void add_bench_llm_command(CLI::App& bench);
 /// `airan bench predictor` (execution-time models against baselines on a held-out trace).
 void add_bench_predictor_command(CLI::App& bench);
 
+/// `airan bench policies` (every core-allocation policy on identical traffic: misses, reclaimed).
+void add_bench_policies_command(CLI::App& bench);
+
 /// `airan calibrate`: times the real PUSCH kernels, writes a task trace (predict/trace.h).
 void add_calibrate_command(CLI::App& app);
 

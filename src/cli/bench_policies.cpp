@@ -1,0 +1,201 @@
+#include "cli/bench_policies.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "airan/rt/cpu_affinity.h"
+#include "airan/rt/policy.h"
+#include "airan/rt/recent_quantile_model.h"
+#include "airan/rt/scheduler.h"
+#include "cli/commands.h"
+#include "cli/engine_ai_workload.h"
+#include "cli/pusch_slot_source.h"
+
+namespace airan::cli {
+namespace {
+
+constexpr const char* kAllPolicies[] = {"ran-only", "static", "shared-naive", "reactive",
+                                        "predictive"};
+
+// A temp dir removed on scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) std::filesystem::remove_all(path, ec);
+  }
+};
+
+Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptions& o,
+                                 PuschSlotSource& source, const std::filesystem::path& model) {
+  auto policy = rt::make_policy(name, o.static_ran_cores);
+  if (!policy) return policy.error();
+  auto durations = rt::RecentQuantileModel::create({});
+  if (!durations) return durations.error();
+  rt::SchedulerConfig config;
+  config.cpus = rt::allowed_cpus();
+  EngineAiOptions ai_options;
+  ai_options.cores = static_cast<unsigned>(config.cpus.size());
+  ai_options.seed = o.seed;
+  auto ai = EngineAiWorkload::create(model, ai_options);
+  if (!ai) return ai.error();
+  auto scheduler = rt::Scheduler::create(config, std::move(*policy), *durations, ai->get());
+  if (!scheduler) return scheduler.error();
+  rt::Scheduler& s = **scheduler;
+
+  const uint64_t closed0 = source.slots_closed(), tbs0 = source.tbs(), ok0 = source.tbs_ok(),
+                 err0 = source.stage_errors();
+  s.start();
+  const auto dt = source.slot_duration();
+  const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::milliseconds(2);
+  uint64_t submitted = 0;
+  Status failure;
+  for (size_t k = 0; k < source.slots(); ++k) {
+    // The slot's samples are complete at its end; hand it over shortly before, as a front end.
+    const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
+    std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+    // Every receiver busy means slots pile up far past their deadlines: wait for one to close.
+    const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
+    while (!source.receiver_free() && rt::Clock::now() < give_up) std::this_thread::yield();
+    auto graph = source.make_slot(k, release, release + 3 * dt);
+    if (!graph) {
+      failure = graph.error();
+      break;
+    }
+    s.submit(std::move(*graph));
+    ++submitted;
+  }
+  s.wait_idle(std::chrono::seconds(30));
+  s.stop();
+  const rt::MetricsSummary m = s.metrics().summary();
+  PolicyBenchRow row;
+  row.policy = name;
+  row.slots = m.slots;
+  row.submitted = submitted;
+  row.misses = m.missed_slots;
+  row.task_misses = m.misses;
+  row.miss_rate = m.miss_rate;
+  row.reclaimed_fraction = m.reclaimed_fraction;
+  row.ai_tokens = (*ai)->tokens();
+  row.ai_tokens_per_s = m.wall_s > 0 ? static_cast<double>(row.ai_tokens) / m.wall_s : 0.0;
+  row.park_p99_us = m.park_latency.p99_us;
+  row.slot_p99_us = m.slot_latency.p99_us;
+  row.slot_p50_us = m.slot_latency.p50_us;
+  row.tbs = source.tbs() - tbs0;
+  row.tbs_ok = source.tbs_ok() - ok0;
+  row.stage_errors = source.stage_errors() - err0;
+  row.abandoned = s.abandoned_slots();
+  row.wall_s = m.wall_s;
+  (void)closed0;
+  (*scheduler).reset();  // before the AI workload and the durations model
+  source.release_all();  // receivers of abandoned slots (no task runs any more)
+  if (!failure) return Error{name + ": " + failure.message()};
+  return row;
+}
+
+nlohmann::json to_json(const PolicyBenchRow& r) {
+  return {{"policy", r.policy},
+          {"slots", r.slots},
+          {"misses", r.misses},
+          {"miss_rate", r.miss_rate},
+          {"reclaimed_fraction", r.reclaimed_fraction},
+          {"ai_tokens_per_s", r.ai_tokens_per_s},
+          {"park_p99_us", r.park_p99_us},
+          {"slot_p99_us", r.slot_p99_us},
+          {"slot_p50_us", r.slot_p50_us},
+          {"task_misses", r.task_misses},
+          {"submitted", r.submitted},
+          {"ai_tokens", r.ai_tokens},
+          {"tbs", r.tbs},
+          {"tbs_ok", r.tbs_ok},
+          {"abandoned", r.abandoned},
+          {"wall_s", r.wall_s}};
+}
+
+}  // namespace
+
+Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions& o) {
+  std::vector<std::string> names = o.policies;
+  if (names.empty()) names.assign(std::begin(kAllPolicies), std::end(kAllPolicies));
+  for (const auto& n : names) {
+    if (auto p = rt::make_policy(n, o.static_ran_cores); !p)
+      return Error{"--policies: " + n + ": " + p.error().message};
+  }
+  TempDir tmp;
+  std::filesystem::path model = o.model;
+  if (model.empty()) {
+    tmp.path = std::filesystem::temp_directory_path() /
+               ("airan-bench-policies-" + std::to_string(::getpid()));
+    std::error_code ec;
+    std::filesystem::create_directories(tmp.path, ec);
+    if (ec) return Error{"temp dir " + tmp.path.string() + ": " + ec.message()};
+    model = tmp.path / "model.gguf";
+    if (Status s = write_small_model(model, o.seed); !s) return Error{s.message()};
+  }
+  PuschSlotSourceOptions so;
+  so.ues = o.ues;
+  so.ue_peak_mbps = o.ue_peak_mbps;
+  so.slots = o.slots;
+  so.seed = o.seed;
+  auto source = PuschSlotSource::create(so);
+  if (!source) return source.error();
+  std::vector<PolicyBenchRow> rows;
+  for (const auto& n : names) {
+    auto row = run_one(n, o, **source, model);
+    if (!row) return row.error();
+    rows.push_back(std::move(*row));
+  }
+  return rows;
+}
+
+void add_bench_policies_command(CLI::App& bench) {
+  static PolicyBenchOptions o;
+  static bool json = false;
+  static std::string policies;
+  auto* cmd = bench.add_subcommand(
+      "policies", "Every core-allocation policy on identical emulated PUSCH traffic + LLM engine");
+  cmd->add_option("--slots", o.slots, "Slots per policy (0.5 ms each)")
+      ->check(CLI::Range(1u, 1000000u));
+  cmd->add_option("--ues", o.ues, "Emulated UEs")->check(CLI::Range(1u, 16u));
+  cmd->add_option("--ue-peak-mbps", o.ue_peak_mbps, "Offered uplink rate per UE at full load");
+  cmd->add_option("--seed", o.seed, "Random seed (traffic and AI requests)");
+  cmd->add_option("--static-ran-cores", o.static_ran_cores, "RAN cores of the static policy");
+  cmd->add_option("--policies", policies, "Comma-separated policies (default: all)");
+  cmd->add_option("--model", o.model, "GGUF model for the AI side (default: a small random one)");
+  cmd->add_flag("--json", json, "Print a JSON array instead of a table");
+  cmd->callback([] {
+    o.policies.clear();
+    for (size_t pos = 0; pos < policies.size();) {
+      const size_t end = std::min(policies.find(',', pos), policies.size());
+      if (end > pos) o.policies.push_back(policies.substr(pos, end - pos));
+      pos = end + 1;
+    }
+    auto rows = run_policy_bench(o);
+    if (!rows) {
+      std::fprintf(stderr, "airan bench policies: %s\n", rows.error().message.c_str());
+      std::exit(1);
+    }
+    if (json) {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : *rows) out.push_back(to_json(r));
+      std::printf("%s\n", out.dump(2).c_str());
+      return;
+    }
+    std::printf("%-13s %7s %7s %9s %10s %11s %11s %11s %9s\n", "policy", "slots", "misses",
+                "miss_rate", "reclaimed", "ai_tok/s", "park_p99us", "slot_p99us", "TB_ok");
+    for (const auto& r : *rows) {
+      std::printf(
+          "%-13s %7llu %7llu %9.5f %10.3f %11.1f %11.1f %11.1f %4llu/%-4llu\n", r.policy.c_str(),
+          static_cast<unsigned long long>(r.slots), static_cast<unsigned long long>(r.misses),
+          r.miss_rate, r.reclaimed_fraction, r.ai_tokens_per_s, r.park_p99_us, r.slot_p99_us,
+          static_cast<unsigned long long>(r.tbs_ok), static_cast<unsigned long long>(r.tbs));
+    }
+  });
+}
+
+}  // namespace airan::cli

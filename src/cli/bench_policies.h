@@ -1,0 +1,46 @@
+#pragma once
+// `airan bench policies`: every core-allocation policy on identical emulated PUSCH traffic (the
+// same generated slots, seed and AI request stream), one runtime run per policy.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "airan/common/expected.h"
+
+namespace airan::cli {
+
+struct PolicyBenchOptions {
+  unsigned slots = 400;  ///< slots per policy (0.5 ms each at 30 kHz)
+  unsigned ues = 4;
+  double ue_peak_mbps = 5;  ///< offered uplink rate per UE at full load (RAN-only keeps up here)
+  uint64_t seed = 1;
+  unsigned static_ran_cores = 1;  ///< RAN cores of `static`
+  /// Policies to run, in order; empty: every policy.
+  std::vector<std::string> policies;
+  std::string model;  ///< GGUF model; empty: a small random model written to a temp dir
+};
+
+struct PolicyBenchRow {
+  std::string policy;
+  uint64_t slots = 0;        ///< slots completed
+  uint64_t submitted = 0;    ///< slots handed to the runtime
+  uint64_t misses = 0;       ///< slots with a deadline miss
+  uint64_t task_misses = 0;  ///< tasks past their deadline
+  double miss_rate = 0;      ///< misses / slots
+  double reclaimed_fraction = 0;
+  uint64_t ai_tokens = 0;
+  double ai_tokens_per_s = 0;
+  double park_p99_us = 0;
+  double slot_p99_us = 0;
+  double slot_p50_us = 0;
+  uint64_t tbs = 0, tbs_ok = 0;  ///< transport blocks decoded / with CRC ok
+  uint64_t stage_errors = 0;     ///< receiver stage calls that failed
+  uint64_t abandoned = 0;        ///< slots still in flight when the run stopped
+  double wall_s = 0;
+};
+
+/// Runs the benchmark; one row per policy. Error: invalid option (named) or setup failure.
+Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions& options);
+
+}  // namespace airan::cli

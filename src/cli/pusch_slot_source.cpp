@@ -1,0 +1,174 @@
+#include "cli/pusch_slot_source.h"
+
+#include <string>
+#include <utility>
+
+namespace airan::cli {
+namespace {
+
+constexpr unsigned kMaxUes = 16;
+
+}  // namespace
+
+Expected<std::unique_ptr<PuschSlotSource>> PuschSlotSource::create(
+    const PuschSlotSourceOptions& options) {
+  if (options.ues == 0 || options.ues > kMaxUes) return Error{"ues: must be in 1..16"};
+  if (options.slots == 0) return Error{"slots: must be >= 1"};
+  if (options.pool == 0) return Error{"pool: must be >= 1"};
+  auto carrier = phy::nr_carrier(options.cell.scs_khz, options.cell.bandwidth_mhz);
+  if (!carrier) return carrier.error();
+  std::vector<ran::EmulatedUeConfig> ues;
+  for (unsigned i = 0; i < options.ues; ++i) {
+    ran::EmulatedUeConfig u;
+    u.rnti = static_cast<uint16_t>(0x4601 + i);
+    u.snr_db = options.ues > 1 ? 12.0 + 16.0 * i / (options.ues - 1) : 28.0;
+    u.traffic.kind = ran::TrafficKind::poisson;
+    u.traffic.peak_rate_bps = options.ue_peak_mbps * 1e6;
+    ues.push_back(u);
+  }
+  const unsigned slots_per_s = 1000 * carrier->slots_per_subframe();
+  const double day = static_cast<double>(options.slots) / slots_per_s;
+  auto emu = ran::UeEmulator::create(options.cell, {}, ues, ran::LoadProfile::ramp_up_down(day),
+                                     options.seed);
+  if (!emu) return emu.error();
+
+  std::unique_ptr<PuschSlotSource> src(new PuschSlotSource());
+  src->carrier_ = *carrier;
+  src->cell_ = options.cell;
+  src->slot_duration_ = std::chrono::duration_cast<rt::Clock::duration>(
+      std::chrono::duration<double>(1.0 / slots_per_s));
+  src->slots_.resize(options.slots);
+  for (auto& slot : src->slots_) {
+    if (Status s = (*emu)->next_slot(slot); !s) return Error{"UE emulator: " + s.message()};
+    // No HARQ feedback: the runs must see the same traffic whatever they decode, so every
+    // allocation is new data (a pool receiver holds no soft buffer of an earlier slot).
+    for (auto& a : slot.schedule.pusch) a.new_data = true;
+  }
+  phy::PuschReceiverConfig rc;
+  rc.carrier = *carrier;
+  rc.nof_rx = options.cell.nof_rx;
+  rc.max_layers = options.cell.nof_rx;
+  rc.max_ues = kMaxUes;
+  rc.nof_harq_buffers = 2 * kMaxUes;
+  for (unsigned i = 0; i < options.pool; ++i) {
+    auto rx = phy::PuschReceiver::create(rc);
+    if (!rx) return Error{"receiver: " + rx.error().message};
+    auto r = std::make_unique<Receiver>();
+    r->rx = std::move(*rx);
+    src->pool_.push_back(std::move(r));
+  }
+  return src;
+}
+
+bool PuschSlotSource::receiver_free() const {
+  for (const auto& r : pool_) {
+    if (!r->busy.load(std::memory_order_acquire)) return true;
+  }
+  return false;
+}
+
+Expected<std::unique_ptr<rt::SlotTaskGraph>> PuschSlotSource::make_slot(
+    size_t k, rt::Clock::time_point release, rt::Clock::time_point deadline) {
+  if (k >= slots_.size()) return Error{"slot " + std::to_string(k) + " beyond the generated ones"};
+  Receiver* rcv = nullptr;
+  for (auto& r : pool_) {
+    bool expected = false;
+    if (r->busy.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+      rcv = r.get();
+      break;
+    }
+  }
+  if (rcv == nullptr) return Error{"no free receiver (all slots of the pool in flight)"};
+  const ran::EmulatedSlot& es = slots_[k];
+  const unsigned nslot = es.schedule.slot % (10 * carrier_.slots_per_subframe());
+  phy::PuschReceiver* rx = rcv->rx.get();
+
+  // configure_ue on this thread: the receiver is ours, and it tells the code blocks per UE.
+  const size_t n_ue = std::min<size_t>(es.schedule.pusch.size(), kMaxUes);
+  std::vector<phy::PuschConfig> cfgs(n_ue);
+  for (size_t u = 0; u < n_ue; ++u) {
+    const ran::PuschAllocation& a = es.schedule.pusch[u];
+    cfgs[u] = ran::pusch_config_for(a, carrier_, nslot, cell_.cell_id);
+    if (Status s = rx->configure_ue(static_cast<unsigned>(u), cfgs[u], a.harq_id, true); !s) {
+      rcv->busy.store(false, std::memory_order_release);
+      return Error{"slot " + std::to_string(k) + " pusch[" + std::to_string(u) +
+                   "]: " + s.message()};
+    }
+  }
+
+  auto g = std::make_unique<rt::SlotTaskGraph>(0, k, release, deadline);
+  auto count_error = [this](const Status& s) {
+    if (!s) errors_.fetch_add(1, std::memory_order_relaxed);
+  };
+  auto features = [&](const phy::PuschConfig* c) {
+    rt::TaskFeatures f = predict::missing_features();
+    f[predict::index_of(predict::Feature::rx_ports)] = static_cast<float>(cell_.nof_rx);
+    f[predict::index_of(predict::Feature::prbs)] =
+        static_cast<float>(c ? c->nof_prb : carrier_.n_rb);
+    if (c) {
+      f[predict::index_of(predict::Feature::mcs)] = static_cast<float>(c->mcs);
+      f[predict::index_of(predict::Feature::layers)] = static_cast<float>(c->nof_layers);
+    }
+    return f;
+  };
+
+  std::vector<uint32_t> demods;
+  for (unsigned r = 0; r < cell_.nof_rx; ++r) {
+    demods.push_back(
+        g->add(rt::RanTaskType::ofdm_demod, features(nullptr), [rx, r, &es, nslot, count_error] {
+          count_error(rx->demodulate(r, es.samples[r], nslot));
+        }));
+  }
+  // Results of the slot's UEs, filled by the crc tasks, read by the closing task.
+  auto ok = std::make_shared<std::vector<uint8_t>>(n_ue, 0);
+  std::vector<uint32_t> finishes;
+  for (size_t uu = 0; uu < n_ue; ++uu) {
+    const auto u = static_cast<unsigned>(uu);
+    const phy::PuschConfig* c = &cfgs[uu];
+    const uint32_t est = g->add(rt::RanTaskType::channel_estimation, features(c),
+                                [rx, u, count_error] { count_error(rx->estimate_channel(u)); });
+    for (uint32_t d : demods) (void)g->depend(d, est);
+    const uint32_t eq = g->add(rt::RanTaskType::equalization, features(c),
+                               [rx, u, count_error] { count_error(rx->equalize_demap(u)); });
+    (void)g->depend(est, eq);
+    const unsigned n_cb = rx->nof_code_blocks(u);
+    std::vector<uint32_t> decodes;
+    for (unsigned cb = 0; cb < n_cb; ++cb) {
+      rt::TaskFeatures f = features(c);
+      f[predict::index_of(predict::Feature::code_blocks)] = 1.0f;
+      const uint32_t dec = g->add(rt::RanTaskType::ldpc_decode, f, [rx, u, cb, count_error] {
+        count_error(rx->decode_code_block(u, cb));
+      });
+      // One LDPC decoder and one set of counters per UE: its code blocks decode one at a time.
+      (void)g->depend(decodes.empty() ? eq : decodes.back(), dec);
+      decodes.push_back(dec);
+    }
+    rt::TaskFeatures f = features(c);
+    f[predict::index_of(predict::Feature::code_blocks)] = static_cast<float>(n_cb);
+    const uint32_t fin = g->add(rt::RanTaskType::crc, f, [this, rx, u, ok] {
+      auto res = rx->finish_ue(u);
+      if (!res) {
+        errors_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      (*ok)[u] = res->crc_ok ? 1 : 0;
+    });
+    (void)g->depend(decodes.empty() ? eq : decodes.back(), fin);
+    finishes.push_back(fin);
+  }
+  const uint32_t close = g->add(rt::RanTaskType::other, features(nullptr), [this, rcv, ok] {
+    uint64_t good = 0;
+    for (uint8_t v : *ok) good += v;
+    tbs_.fetch_add(ok->size(), std::memory_order_relaxed);
+    tbs_ok_.fetch_add(good, std::memory_order_relaxed);
+    closed_.fetch_add(1, std::memory_order_relaxed);
+    rcv->busy.store(false, std::memory_order_release);
+  });
+  if (finishes.empty()) {
+    for (uint32_t d : demods) (void)g->depend(d, close);
+  }
+  for (uint32_t f : finishes) (void)g->depend(f, close);
+  return g;
+}
+
+}  // namespace airan::cli
