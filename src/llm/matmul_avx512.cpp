@@ -535,28 +535,7 @@ void quantize_q8_k_avx512(const float* x, int64_t cols, TensorType wt, uint8_t* 
 }
 
 void quantize_activations_avx512(QuantizedActivations& out, const float* x) {
-  for (int64_t b = 0; b < out.batch; ++b) {
-    const float* xr = x + b * out.cols;
-    uint8_t* row = out.data.data() + static_cast<size_t>(b) * out.row_bytes;
-    switch (out.weight_type) {
-      case TensorType::kQ4_0:
-      case TensorType::kQ8_0:
-        quantize_q8_groups_avx512(xr, out.cols, out.weight_type == TensorType::kQ4_0, row);
-        break;
-      case TensorType::kQ4_K:
-      case TensorType::kQ5_K:
-      case TensorType::kQ6_K:
-        quantize_q8_k_avx512(xr, out.cols, out.weight_type, row);
-        break;
-      default:
-        std::memcpy(row, xr, static_cast<size_t>(out.cols) * sizeof(float));
-        if (out.weight_type == TensorType::kF16 || out.weight_type == TensorType::kBF16) {
-          round_activations(reinterpret_cast<float*>(row), out.cols,
-                            out.weight_type == TensorType::kBF16);
-        }
-        break;
-    }
-  }
+  detail::quantize_activation_rows(out, x, quantize_q8_groups_avx512, quantize_q8_k_avx512);
 }
 
 template <bool V>
