@@ -49,4 +49,13 @@ void add_llm_commands(CLI::App& app);
 /// `airan run`: airan's main job.
 void add_run_command(CLI::App& app);
 
+/// `airan serve`: the OpenAI-compatible API on all cores, without RAN work.
+void add_serve_command(CLI::App& app);
+
+/// `airan bench serve` (API server overhead: requests/s of tiny generations, time to first token).
+void add_bench_serve_command(CLI::App& bench);
+
+/// `airan callcenter ...`: call transcript analysis (analyze) and API load replay (load).
+void add_callcenter_commands(CLI::App& app);
+
 }  // namespace airan::cli

@@ -10,6 +10,8 @@ int main(int argc, char** argv) {
   airan::cli::add_bench_commands(app);
   airan::cli::add_llm_commands(app);
   airan::cli::add_calibrate_command(app);
+  airan::cli::add_serve_command(app);
+  airan::cli::add_callcenter_commands(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
