@@ -162,6 +162,7 @@ struct GenerateOptions {
   std::vector<std::string> stop;
   bool token_ids = false;
   bool ignore_eos = false;
+  bool json_object = false;
   unsigned threads = 0;
   uint32_t ctx = 0;
   std::string kv_type = "f16";
@@ -246,6 +247,7 @@ int generate(GenerateOptions& o) {
   request.stop = o.stop;
   request.max_tokens = o.max_tokens;
   request.ignore_eos = o.ignore_eos;
+  request.json_object = o.json_object;
   auto id = engine->submit(request);
   if (!id) {
     std::cerr << "error: " << id.error().message << "\n";
@@ -341,6 +343,8 @@ void add_llm_commands(CLI::App& app) {
   gen->add_option("--stop", go->stop, "string that ends generation (repeatable)");
   gen->add_flag("--token-ids", go->token_ids, "print the generated token ids after the text");
   gen->add_flag("--ignore-eos", go->ignore_eos, "keep going after an end-of-generation token");
+  gen->add_flag("--json-object", go->json_object,
+                "constrain the output to one JSON object (closed within --max-tokens)");
   gen->add_option("--threads,-t", go->threads, "threads (0: all cores)")->capture_default_str();
   gen->add_option("--ctx", go->ctx, "context length (0: the model's, at most 4096)")
       ->capture_default_str();

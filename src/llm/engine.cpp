@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -18,6 +20,7 @@
 #include <unordered_set>
 
 #include "airan/llm/forward.h"
+#include "airan/llm/json_constraint.h"
 
 namespace airan::llm {
 namespace {
@@ -30,6 +33,7 @@ struct Incoming {
   std::vector<TokenId> prompt;
   size_t max_new_tokens = 0;
   bool ignore_eos = false;
+  bool json_object = false;
   Sampler sampler;
   StopCondition stop;
 };
@@ -83,6 +87,10 @@ struct Engine::Impl {
     Sampler sampler;
     StopCondition stop;
     StreamingDetokenizer detok;
+    bool json_object = false;
+    size_t max_new_tokens = 0;
+    JsonPrefix json;       // the output so far (json_object)
+    JsonPrefix json_next;  // ... with the token just sampled
   };
   // What a batch entry of this step stands for.
   struct ItemRef {
@@ -107,6 +115,8 @@ struct Engine::Impl {
   std::optional<ForwardPass> forward;  // set right after construction (it points at `model`)
   BatchScheduler scheduler;
   StepExecutor executor;
+  std::optional<JsonTokenFilter> json_filter;  // built when the first json_object request runs
+  std::vector<float> masked_logits;            // json_object: logits of refused tokens -inf
 
   // Inbox, shared with submit() / cancel() callers.
   mutable std::mutex mu;
@@ -178,6 +188,38 @@ struct Engine::Impl {
     complete(it, reason, ev);
   }
 
+  // The next token of `a`. json_object: the sampler's choice is tested against the JSON prefix and
+  // refused tokens are masked and sampling repeated; after a few refusals every token is tested
+  // once and sampling runs on the allowed ones (the vocabulary scan costs more than a few tries).
+  Expected<TokenId> sample_token(Active& a, std::span<const float> logits) {
+    if (!a.json_object) return a.sampler.sample(logits);
+    if (!json_filter) json_filter.emplace(tokenizer);
+    constexpr float kRefused = -std::numeric_limits<float>::infinity();
+    masked_logits.assign(logits.begin(), logits.end());
+    const auto generated = static_cast<size_t>(a.stop.tokens_generated());
+    const size_t left = a.max_new_tokens > generated ? a.max_new_tokens - generated - 1 : 0;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      auto tok = a.sampler.sample(masked_logits);
+      if (!tok) return tok;
+      if (json_filter->allows(a.json, *tok, left, &a.json_next)) return tok;
+      masked_logits[static_cast<size_t>(*tok)] = kRefused;
+    }
+    bool any = false;
+    JsonPrefix scratch;
+    for (size_t t = 0; t < masked_logits.size(); ++t) {
+      if (!std::isfinite(masked_logits[t])) continue;
+      if (json_filter->allows(a.json, static_cast<TokenId>(t), left, &scratch)) {
+        any = true;
+      } else {
+        masked_logits[t] = kRefused;
+      }
+    }
+    if (!any) return Error{"json_object: no token of the vocabulary continues the JSON text"};
+    auto tok = a.sampler.sample(masked_logits);
+    if (tok) json_filter->allows(a.json, *tok, left, &a.json_next);
+    return tok;
+  }
+
   // Records token `tok` sampled for `it` and produces its event.
   void accept_token(std::map<SequenceId, Active>::iterator it, TokenId tok) {
     Active& a = it->second;
@@ -189,19 +231,23 @@ struct Engine::Impl {
     const Sequence* s = scheduler.find(a.sid);
     const bool at_limit = s == nullptr || s->state == SequenceState::kFinished;
     const bool eos = !a.ignore_eos && tokenizer.is_end_of_generation(tok);
+    if (a.json_object) a.json = a.json_next;
+    const bool json_closed = a.json_object && !eos && a.json.complete();
 
     TokenEvent& ev = new_event(a);
     ev.token = tok;
     GenerationFinish reason = GenerationFinish::kNone;
     std::string piece = eos ? std::string() : a.detok.push(tok);
-    if (eos || at_limit) piece += a.detok.flush();
+    if (eos || at_limit || json_closed) piece += a.detok.flush();
     const StopCondition::Step st = a.stop.push(piece);
     ev.text.assign(st.text);
     if (st.done) {
       reason = GenerationFinish::kStop;
-    } else if (eos || at_limit) {
+    } else if (eos || at_limit || json_closed) {
       ev.text += a.stop.finish(FinishReason::kEndOfGeneration).text;
-      reason = eos ? GenerationFinish::kEos : GenerationFinish::kLength;
+      reason = json_closed ? GenerationFinish::kStop
+               : eos       ? GenerationFinish::kEos
+                           : GenerationFinish::kLength;
     }
     if (reason != GenerationFinish::kNone) complete(it, reason, ev);
   }
@@ -221,7 +267,11 @@ struct Engine::Impl {
                in.ignore_eos,
                std::move(in.sampler),
                std::move(in.stop),
-               StreamingDetokenizer(tokenizer)};
+               StreamingDetokenizer(tokenizer),
+               in.json_object,
+               std::min<size_t>(in.max_new_tokens, config.n_ctx - in.prompt.size()),
+               {},
+               {}};
       if (!sid) {
         // submit() checked what add() checks; reaching this is an engine bug, reported as such.
         a.sid = 0;
@@ -332,7 +382,7 @@ struct Engine::Impl {
         }
       }
       if (!item.samples) continue;
-      auto tok = it->second.sampler.sample(forward->logits(i));
+      auto tok = sample_token(it->second, forward->logits(i));
       if (!tok) {
         complete_without_token(it, GenerationFinish::kError, "sampling: " + tok.error().message);
         continue;
@@ -445,7 +495,7 @@ Expected<uint64_t> Engine::submit(const GenerationRequest& request) {
   std::lock_guard lock(m.mu);
   const uint64_t id = m.next_id++;
   m.inbox.push_back(Incoming{id, std::move(prompt), max_new, request.ignore_eos,
-                             std::move(*sampler), std::move(*stop)});
+                             request.json_object, std::move(*sampler), std::move(*stop)});
   m.live.insert(id);
   return id;
 }

@@ -60,6 +60,9 @@ struct GenerationRequest {
   uint32_t max_tokens = 0;          ///< tokens to generate at most; 0: until the context is full
   bool ignore_eos = false;          ///< keep generating after an end-of-generation token
   bool penalize_prompt = true;      ///< prompt tokens enter the penalty window (as llama.cpp)
+  /// Only tokens that keep the output a prefix of one JSON object are sampled, and generation
+  /// stops (kStop) when the object closes (OpenAI's response_format json_object).
+  bool json_object = false;
 };
 
 /// Why a sequence ended.
