@@ -3,9 +3,12 @@
 // soft_demapper_{generic,avx2,avx512}.cpp, each compiled for its instruction set; every TU puts
 // it in its own namespace (AIRAN_DEMAP_NS) so the differently compiled copies never merge.
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #ifndef AIRAN_DEMAP_NS
 #error "define AIRAN_DEMAP_NS before including soft_demapper_kernel.h"
@@ -56,16 +59,20 @@ template <unsigned M>
 inline void axis_llrs(float (&out)[M][kBlock], const float* y, const float* gain, float inv_norm) {
   constexpr float kTop = static_cast<float>((1u << M) - 1);  // outermost level
   float t[kBlock];
+  float sign[kBlock];
   for (unsigned j = 0; j < kBlock; ++j) {
     const float v = y[j] * inv_norm;
+    sign[j] = v < 0.0f ? -1.0f : 1.0f;
     // The clamp keeps the int conversion in nearest_odd defined (a NaN becomes 0).
-    const float a = clampf(std::fabs(v), 0.0f, kFoldCap);
+    t[j] = clampf(__builtin_fabsf(v), 0.0f, kFoldCap);
+  }
+  for (unsigned j = 0; j < kBlock; ++j) {
     // For v >= 0 the closest levels are `near` (bit 0) and -1 (bit 1); v < 0 mirrors it and only
     // flips the sign of the LLR.
+    const float a = t[j];
     const float near = clampf(nearest_odd(a), 1.0f, kTop);
     const float llr = (a + 1.0f) * (a + 1.0f) - (a - near) * (a - near);
-    out[0][j] = std::copysign(llr, v) * gain[j];
-    t[j] = a;
+    out[0][j] = llr * sign[j] * gain[j];
   }
   for (unsigned k = 1; k < M; ++k) {
     const float half = static_cast<float>(1u << (M - k));
@@ -74,8 +81,28 @@ inline void axis_llrs(float (&out)[M][kBlock], const float* y, const float* gain
       const float q0 = clampf(no, 1.0f, half - 1.0f);
       const float q1 = clampf(no, half + 1.0f, 2.0f * half - 1.0f);
       out[k][j] = ((t[j] - q1) * (t[j] - q1) - (t[j] - q0) * (t[j] - q0)) * gain[j];
-      t[j] = std::fabs(t[j] - half);
+      t[j] = __builtin_fabsf(t[j] - half);
     }
+  }
+}
+
+// Writes the LLR planes q[bit][symbol] in symbol order (all bits of a symbol together). The bytes
+// of a symbol are packed into one word per symbol (a loop the compiler vectorises) and stored with
+// memcpy; a per-byte scatter would cost more than the demapping itself.
+template <unsigned kQm>
+inline void interleave(int8_t* out, const int8_t (&q)[kQm][kBlock], unsigned cnt) {
+  static_assert(std::endian::native == std::endian::little, "byte packing assumes little endian");
+  using Word = std::conditional_t<kQm == 2, uint16_t, std::conditional_t<kQm == 4, uint32_t, uint64_t>>;
+  Word packed[kBlock];
+  for (unsigned j = 0; j < kBlock; ++j) {
+    Word w = 0;
+    for (unsigned b = 0; b < kQm; ++b) w |= static_cast<Word>(static_cast<uint8_t>(q[b][j])) << (8 * b);
+    packed[j] = w;
+  }
+  if constexpr (sizeof(Word) == kQm) {
+    std::memcpy(out, packed, static_cast<size_t>(cnt) * kQm);
+  } else {
+    for (unsigned j = 0; j < cnt; ++j) std::memcpy(out + j * kQm, &packed[j], kQm);
   }
 }
 
@@ -117,14 +144,10 @@ void demap_qam(int8_t* llrs, const float* iq, const float* noise_var, size_t n, 
     // Quantise plane by plane (vectorised), then interleave the bytes.
     int8_t q[2 * M][kBlock];
     for (unsigned k = 0; k < M; ++k) {
-      for (unsigned j = 0; j < kBlock; ++j) {
-        q[2 * k][j] = to_llr(lre[k][j]);
-        q[2 * k + 1][j] = to_llr(lim[k][j]);
-      }
+      for (unsigned j = 0; j < kBlock; ++j) q[2 * k][j] = to_llr(lre[k][j]);
+      for (unsigned j = 0; j < kBlock; ++j) q[2 * k + 1][j] = to_llr(lim[k][j]);
     }
-    for (unsigned j = 0; j < cnt; ++j) {
-      for (unsigned b = 0; b < kQm; ++b) out[j * kQm + b] = q[b][j];
-    }
+    interleave<kQm>(out, q, cnt);
   }
 }
 
