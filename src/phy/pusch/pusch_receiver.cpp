@@ -67,9 +67,15 @@ struct Slicer {
     max_level = static_cast<float>(levels - 1);
     a = static_cast<float>(1.0 / std::sqrt(2.0 * (static_cast<double>(levels) * levels - 1) / 3.0));
   }
+  // Nearest level: 2 floor(t / 2) + 1 clamped, with t = v / a; the floor is an int conversion of
+  // a value made positive (a floorf call per component would cost more than the equaliser). The
+  // NaN-safe clamp (a NaN fails the first compare) keeps the conversion defined.
   float slice(float v) const {
-    const float u = std::clamp(2.0f * std::floor(v / a / 2.0f) + 1.0f, -max_level, max_level);
-    return u * a;
+    float t = v / a;
+    t = t > -max_level - 1.0f ? t : -max_level - 1.0f;
+    t = (t < max_level + 1.0f ? t : max_level + 1.0f) * 0.5f;
+    const float fl = static_cast<float>(static_cast<int>(t + 64.0f)) - 64.0f;
+    return std::clamp(2.0f * fl + 1.0f, -max_level, max_level) * a;
   }
 };
 
@@ -726,26 +732,35 @@ void PuschReceiver::Impl::equalize(UeWork& w) {
     auto k_at = [&](unsigned i) -> unsigned { return dmrs ? w.dmrs_data_k[i] : i; };
     if (v == 1) {
       // One layer: the unbiased MMSE estimate is h^H y / |h|^2 with noise variance N0 / |h|^2.
-      cf_t* x = w.x.data() + base;
-      float* nv = w.nv.data() + base;
-      // Real arithmetic: std::complex products go through the NaN-checking library call.
-      for (unsigned i = 0; i < nre; ++i) {
-        const unsigned k = k_at(i);
-        float num_re = 0, num_im = 0, den = 0;
-        for (unsigned r = 0; r < R; ++r) {
-          const cf_t p0 = h0[static_cast<size_t>(r) * n_alloc + k];
-          const cf_t p1 = h1[static_cast<size_t>(r) * n_alloc + k];
-          const float h_re = a * p0.real() + b * p1.real();
-          const float h_im = a * p0.imag() + b * p1.imag();
-          const cf_t y = grids[(static_cast<size_t>(r) * kSymbolsPerSlot + l) * n_sc + k0 + k];
-          num_re += h_re * y.real() + h_im * y.imag();
-          num_im += h_re * y.imag() - h_im * y.real();
-          den += h_re * h_re + h_im * h_im;
+      // Antenna by antenna, h^H y accumulates in x and |h|^2 in nv (flat float arrays, so the
+      // loops vectorise; std::complex products would go through the NaN-checking library call).
+      float* num = reinterpret_cast<float*>(w.x.data() + base);
+      float* den = w.nv.data() + base;
+      std::fill(num, num + 2 * static_cast<size_t>(nre), 0.0f);
+      std::fill(den, den + nre, 0.0f);
+      for (unsigned r = 0; r < R; ++r) {
+        const float* p0 = reinterpret_cast<const float*>(h0 + static_cast<size_t>(r) * n_alloc);
+        const float* p1 = reinterpret_cast<const float*>(h1 + static_cast<size_t>(r) * n_alloc);
+        const float* y = reinterpret_cast<const float*>(
+            grids.data() + (static_cast<size_t>(r) * kSymbolsPerSlot + l) * n_sc + k0);
+        const auto accumulate = [&](unsigned i, unsigned k) {
+          const float h_re = a * p0[2 * k] + b * p1[2 * k];
+          const float h_im = a * p0[2 * k + 1] + b * p1[2 * k + 1];
+          num[2 * i] += h_re * y[2 * k] + h_im * y[2 * k + 1];
+          num[2 * i + 1] += h_re * y[2 * k + 1] - h_im * y[2 * k];
+          den[i] += h_re * h_re + h_im * h_im;
+        };
+        if (dmrs) {
+          for (unsigned i = 0; i < nre; ++i) accumulate(i, w.dmrs_data_k[i]);
+        } else {
+          for (unsigned i = 0; i < nre; ++i) accumulate(i, i);
         }
-        den = std::max(den, 1e-30f);
-        const float inv = 1.0f / den;
-        x[i] = cf_t(num_re * inv, num_im * inv);
-        nv[i] = std::min(n0 * inv, 1e9f);
+      }
+      for (unsigned i = 0; i < nre; ++i) {
+        const float inv = 1.0f / std::max(den[i], 1e-30f);
+        num[2 * i] *= inv;
+        num[2 * i + 1] *= inv;
+        den[i] = std::min(n0 * inv, 1e9f);
       }
     } else {
       for (unsigned r = 0; r < R; ++r) {
@@ -790,9 +805,11 @@ Status PuschReceiver::equalize_demap(unsigned ue) {
   // SINR (1 / noise variance) over evenly spaced REs.
   const Slicer slicer(w.d.qm);
   double err = 0;
+  const float* xf = reinterpret_cast<const float*>(w.x.data());
   for (size_t i = 0; i < nsym; ++i) {
-    const cf_t x = w.x[i];
-    err += std::norm(x - cf_t(slicer.slice(x.real()), slicer.slice(x.imag())));
+    const float e_re = xf[2 * i] - slicer.slice(xf[2 * i]);
+    const float e_im = xf[2 * i + 1] - slicer.slice(xf[2 * i + 1]);
+    err += static_cast<double>(e_re * e_re + e_im * e_im);
   }
   w.evm = static_cast<float>(100.0 * std::sqrt(err / static_cast<double>(nsym)));
   const size_t n_sample = std::min(nsym, kSinrSamples);
