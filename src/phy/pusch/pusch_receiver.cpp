@@ -81,6 +81,21 @@ struct Slicer {
 
 enum class Stage : uint8_t { idle, configured, estimated, equalized };
 
+// One antenna's share of one-layer MMSE over n contiguous REs: h = a h0 + b h1 (time
+// interpolation), num += conj(h) y, den += |h|^2. Interleaved (re, im) floats; restrict lets the
+// compiler vectorise without run-time alias checks.
+void mrc_accumulate(float* __restrict num, float* __restrict den, const float* __restrict p0,
+                    const float* __restrict p1, const float* __restrict y, float a, float b,
+                    size_t n) {
+  for (size_t i = 0; i < n; ++i) {  // size_t: 2 * i cannot wrap, so the access is affine
+    const float h_re = a * p0[2 * i] + b * p1[2 * i];
+    const float h_im = a * p0[2 * i + 1] + b * p1[2 * i + 1];
+    num[2 * i] += h_re * y[2 * i] + h_im * y[2 * i + 1];
+    num[2 * i + 1] += h_re * y[2 * i + 1] - h_im * y[2 * i];
+    den[i] += h_re * h_re + h_im * h_im;
+  }
+}
+
 struct HarqBuffer {
   bool valid = false;
   unsigned rnti = 0;
@@ -753,7 +768,7 @@ void PuschReceiver::Impl::equalize(UeWork& w) {
         if (dmrs) {
           for (unsigned i = 0; i < nre; ++i) accumulate(i, w.dmrs_data_k[i]);
         } else {
-          for (unsigned i = 0; i < nre; ++i) accumulate(i, i);
+          mrc_accumulate(num, den, p0, p1, y, a, b, nre);
         }
       }
       for (unsigned i = 0; i < nre; ++i) {
