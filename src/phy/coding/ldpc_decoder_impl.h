@@ -93,7 +93,8 @@ class LdpcDecoderLayered final : public LdpcDecoder {
       for (unsigned r = 0; r < rows; ++r) update_row(graph, r, nvec);
       result.iterations = it;
       if (cfg.early_stop != EarlyStop::none || it == cfg.max_iterations) {
-        hard_decide(kb + rows, z);  // the columns the active rows touch
+        // CRC early stop needs the information columns only; the syndrome the active rows touch.
+        hard_decide(cfg.early_stop == EarlyStop::crc ? kb : kb + rows);
         if (cfg.early_stop == EarlyStop::crc) {
           result.success = crc_ok(cfg, kb, z);
         } else {
@@ -167,13 +168,14 @@ class LdpcDecoderLayered final : public LdpcDecoder {
     }
   }
 
-  void hard_decide(unsigned cols, unsigned z) {
-    const int8_t* var = aligned(var_);
-    for (unsigned col = 0; col < cols; ++col) {
-      for (unsigned k = 0; k < z; ++k) {
-        hd_[col * kStride + k] = static_cast<uint8_t>(var[col * kStride + k] < 0);
-      }
-    }
+  // Hard decisions of the first `cols` block columns (whole padded blocks: lanes >= Z are never
+  // read back). Restrict-qualified byte pointers and a size_t index so that the loop vectorises;
+  // in early-stop mode it runs every iteration.
+  void hard_decide(unsigned cols) {
+    const int8_t* __restrict var = aligned(var_);
+    uint8_t* __restrict hd = hd_.data();
+    const size_t n = static_cast<size_t>(cols) * kStride;
+    for (size_t i = 0; i < n; ++i) hd[i] = static_cast<uint8_t>(var[i] < 0);
   }
 
   bool crc_ok(const Configuration& cfg, unsigned kb, unsigned z) {
