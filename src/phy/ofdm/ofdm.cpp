@@ -120,7 +120,23 @@ struct OfdmDemodulator::Impl {
     const size_t start = carrier.symbol_offset(slot, l) + carrier.cp_length(slot, l) - advance;
     std::memcpy(static_cast<void*>(buf), samples.data() + start, sizeof(cf_t) * n);
     fft.execute();
-    for (unsigned k = 0; k < n_sc; ++k) out[k] = buf[bin_of(k, n_sc, n)] * derotation[k];
+    // Subcarrier k sits in bin (k - n_sc/2) mod n: the lower half at the top of the FFT output,
+    // the upper half from bin 0; each half is one contiguous, vectorised multiply.
+    const unsigned half = n_sc / 2;
+    derotate(out.data(), buf + (n - half), derotation.data(), half);
+    derotate(out.data() + half, buf, derotation.data() + half, n_sc - half);
+  }
+
+  // out[k] = in[k] * rot[k] in real arithmetic (std::complex's product calls the NaN-checking
+  // library routine for every element).
+  static void derotate(cf_t* out_c, const cf_t* in_c, const cf_t* rot_c, size_t count) {
+    float* __restrict out = reinterpret_cast<float*>(out_c);
+    const float* __restrict in = reinterpret_cast<const float*>(in_c);
+    const float* __restrict rot = reinterpret_cast<const float*>(rot_c);
+    for (size_t k = 0; k < count; ++k) {
+      out[2 * k] = in[2 * k] * rot[2 * k] - in[2 * k + 1] * rot[2 * k + 1];
+      out[2 * k + 1] = in[2 * k] * rot[2 * k + 1] + in[2 * k + 1] * rot[2 * k];
+    }
   }
 };
 
