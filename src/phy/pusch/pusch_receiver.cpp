@@ -13,6 +13,7 @@
 #include "airan/phy/coding/ldpc_rate_matcher.h"
 #include "airan/phy/coding/transport_block_coding.h"
 #include "airan/phy/equalizer/mmse_equalizer.h"
+#include "airan/phy/modulation/evm.h"
 #include "airan/phy/modulation/soft_demapper.h"
 #include "airan/phy/ofdm/ofdm.h"
 #include "airan/phy/pusch/pusch_scrambling.h"
@@ -56,28 +57,6 @@ float min_distance_sq(unsigned qm) {
       return 2.0f;
   }
 }
-
-// Amplitude unit a of the per-axis PAM of a square QAM (levels +-a, +-3a, ...) and the largest
-// odd level, for the EVM slicer (TS 38.211 5.1 normalisations).
-struct Slicer {
-  float a = 0;
-  float max_level = 1;
-  explicit Slicer(unsigned qm) {
-    const unsigned levels = 1u << (qm / 2);
-    max_level = static_cast<float>(levels - 1);
-    a = static_cast<float>(1.0 / std::sqrt(2.0 * (static_cast<double>(levels) * levels - 1) / 3.0));
-  }
-  // Nearest level: 2 floor(t / 2) + 1 clamped, with t = v / a; the floor is an int conversion of
-  // a value made positive (a floorf call per component would cost more than the equaliser). The
-  // NaN-safe clamp (a NaN fails the first compare) keeps the conversion defined.
-  float slice(float v) const {
-    float t = v / a;
-    t = t > -max_level - 1.0f ? t : -max_level - 1.0f;
-    t = (t < max_level + 1.0f ? t : max_level + 1.0f) * 0.5f;
-    const float fl = static_cast<float>(static_cast<int>(t + 64.0f)) - 64.0f;
-    return std::clamp(2.0f * fl + 1.0f, -max_level, max_level) * a;
-  }
-};
 
 enum class Stage : uint8_t { idle, configured, estimated, equalized };
 
@@ -818,15 +797,7 @@ Status PuschReceiver::equalize_demap(unsigned ue) {
   impl_->equalize(w);
   // EVM against the nearest constellation point, and the lower quartile of the post-equalisation
   // SINR (1 / noise variance) over evenly spaced REs.
-  const Slicer slicer(w.d.qm);
-  double err = 0;
-  const float* xf = reinterpret_cast<const float*>(w.x.data());
-  for (size_t i = 0; i < nsym; ++i) {
-    const float e_re = xf[2 * i] - slicer.slice(xf[2 * i]);
-    const float e_im = xf[2 * i + 1] - slicer.slice(xf[2 * i + 1]);
-    err += static_cast<double>(e_re * e_re + e_im * e_im);
-  }
-  w.evm = static_cast<float>(100.0 * std::sqrt(err / static_cast<double>(nsym)));
+  w.evm = qam_evm_percent(std::span<const cf_t>(w.x.data(), nsym), w.d.qm);
   const size_t n_sample = std::min(nsym, kSinrSamples);
   for (size_t i = 0; i < n_sample; ++i) {
     w.sinr_sample[i] = 1.0f / std::max(w.nv[i * nsym / n_sample], 1e-12f);
