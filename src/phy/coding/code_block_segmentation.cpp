@@ -10,6 +10,8 @@
 #include <cstring>
 #include <string>
 
+#include "phy/coding/bit_pack.h"
+
 namespace airan::phy {
 namespace {
 
@@ -52,11 +54,7 @@ void pack_bits(uint8_t* packed, size_t first, const uint8_t* bits, size_t count)
     packed[pos >> 3] = static_cast<uint8_t>(packed[pos >> 3] | ((bit & 1u) << (7 - (pos & 7))));
   };
   for (; k < count && ((first + k) & 7) != 0; ++k) put(first + k, bits[k]);
-  for (; k + 8 <= count; k += 8) {
-    uint8_t byte = 0;
-    for (unsigned i = 0; i < 8; ++i) byte = static_cast<uint8_t>((byte << 1) | (bits[k + i] & 1u));
-    packed[(first + k) >> 3] = byte;
-  }
+  for (; k + 8 <= count; k += 8) packed[(first + k) >> 3] = pack8(bits + k);
   for (; k < count; ++k) put(first + k, bits[k]);
 }
 
