@@ -1,5 +1,6 @@
 #include "airan/phy/equalizer/mmse_equalizer.h"
 
+#include <algorithm>
 #include <array>
 #include <complex>
 #include <string>
@@ -33,6 +34,51 @@ void invert(std::array<std::array<cd, kMax>, kMax>& a, unsigned l) {
   a = inv;
 }
 
+// Two layers in closed form, single precision and real arithmetic (the loop vectorises): with
+// G = H^H H + s2 I = [[a, b], [b*, d]], det = a d - |b|^2, G^-1 = [[d, -b], [-b*, a]] / det.
+void equalize_two_layers(std::span<cf_t> symbols, std::span<float> noise_var_out,
+                         std::span<const cf_t> rx, std::span<const cf_t> channel, unsigned nr,
+                         size_t n, float s2) {
+  const auto* __restrict y = reinterpret_cast<const float*>(rx.data());
+  const auto* __restrict h = reinterpret_cast<const float*>(channel.data());
+  auto* __restrict x0 = reinterpret_cast<float*>(symbols.data());
+  auto* __restrict x1 = reinterpret_cast<float*>(symbols.data() + n);
+  float* __restrict v0 = noise_var_out.data();
+  float* __restrict v1 = noise_var_out.data() + n;
+  for (size_t re = 0; re < n; ++re) {
+    float a = s2, d = s2, b_re = 0, b_im = 0, z0_re = 0, z0_im = 0, z1_re = 0, z1_im = 0;
+    for (unsigned p = 0; p < nr; ++p) {
+      const size_t i0 = 2 * ((2 * p) * n + re), i1 = 2 * ((2 * p + 1) * n + re);
+      const float h0r = h[i0], h0i = h[i0 + 1], h1r = h[i1], h1i = h[i1 + 1];
+      const float yr = y[2 * (p * n + re)], yi = y[2 * (p * n + re) + 1];
+      a += h0r * h0r + h0i * h0i;
+      d += h1r * h1r + h1i * h1i;
+      b_re += h0r * h1r + h0i * h1i;  // conj(h0) h1
+      b_im += h0r * h1i - h0i * h1r;
+      z0_re += h0r * yr + h0i * yi;  // conj(h0) y
+      z0_im += h0r * yi - h0i * yr;
+      z1_re += h1r * yr + h1i * yi;
+      z1_im += h1r * yi - h1i * yr;
+    }
+    const float det = std::max(a * d - (b_re * b_re + b_im * b_im), 1e-30f);
+    const float inv_det = 1.0f / det;
+    // x0 = (d z0 - b z1) / det, x1 = (a z1 - b* z0) / det.
+    const float u0_re = (d * z0_re - (b_re * z1_re - b_im * z1_im)) * inv_det;
+    const float u0_im = (d * z0_im - (b_re * z1_im + b_im * z1_re)) * inv_det;
+    const float u1_re = (a * z1_re - (b_re * z0_re + b_im * z0_im)) * inv_det;
+    const float u1_im = (a * z1_im - (b_re * z0_im - b_im * z0_re)) * inv_det;
+    // Gains mu = 1 - s2 (G^-1)_ll; the unbiased estimate x / mu has variance (1 - mu) / mu.
+    const float mu0 = std::max(1.0f - s2 * d * inv_det, 1e-9f);
+    const float mu1 = std::max(1.0f - s2 * a * inv_det, 1e-9f);
+    x0[2 * re] = u0_re / mu0;
+    x0[2 * re + 1] = u0_im / mu0;
+    x1[2 * re] = u1_re / mu1;
+    x1[2 * re + 1] = u1_im / mu1;
+    v0[re] = std::max((1.0f - mu0) / mu0, 1e-9f);
+    v1[re] = std::max((1.0f - mu1) / mu1, 1e-9f);
+  }
+}
+
 }  // namespace
 
 Status mmse_equalize(std::span<cf_t> symbols, std::span<float> noise_var_out,
@@ -51,6 +97,10 @@ Status mmse_equalize(std::span<cf_t> symbols, std::span<float> noise_var_out,
   }
   if (symbols.size() != nl * n || noise_var_out.size() != nl * n) {
     return Error{"symbols and noise_var_out need num_layers*num_re=" + std::to_string(nl * n) + " values"};
+  }
+  if (nl == 2) {
+    equalize_two_layers(symbols, noise_var_out, rx, channel, nr, n, noise_var);
+    return Status::ok();
   }
   for (size_t re = 0; re < n; ++re) {
     auto h = [&](unsigned port, unsigned layer) { return cd(channel[(port * nl + layer) * n + re]); };

@@ -3,11 +3,51 @@
 
 #include <gtest/gtest.h>
 
+#include <complex>
 #include <random>
 #include <vector>
 
 namespace airan::phy {
 namespace {
+
+// The two-layer closed form (single precision) against the textbook formula in double precision:
+// x = mu^-1 (H^H H + s2 I)^-1 H^H y per layer, noise (1 - mu) / mu.
+TEST(MmseEqualizer, TwoLayerClosedFormMatchesTheMatrixFormula) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> g(0.0, std::sqrt(0.5));
+  for (unsigned nr = 2; nr <= 4; ++nr) {
+    const size_t n = 500;
+    const double s2 = 0.05;
+    std::vector<cf_t> h(nr * 2 * n), y(nr * n);
+    for (auto& v : h) v = cf_t(static_cast<float>(g(rng)), static_cast<float>(g(rng)));
+    for (auto& v : y) v = cf_t(static_cast<float>(g(rng)), static_cast<float>(g(rng)));
+    std::vector<cf_t> xe(2 * n);
+    std::vector<float> nv(2 * n);
+    ASSERT_TRUE(mmse_equalize(xe, nv, y, h, {nr, 2, n}, static_cast<float>(s2)));
+    using cd = std::complex<double>;
+    for (size_t re = 0; re < n; ++re) {
+      auto hh = [&](unsigned p, unsigned l) { return cd(h[(p * 2 + l) * n + re]); };
+      cd gm[2][2] = {{s2, 0}, {0, s2}}, z[2] = {};
+      for (unsigned p = 0; p < nr; ++p) {
+        for (unsigned i = 0; i < 2; ++i) {
+          z[i] += std::conj(hh(p, i)) * cd(y[p * n + re]);
+          for (unsigned j = 0; j < 2; ++j) gm[i][j] += std::conj(hh(p, i)) * hh(p, j);
+        }
+      }
+      const cd det = gm[0][0] * gm[1][1] - gm[0][1] * gm[1][0];
+      const cd inv[2][2] = {{gm[1][1] / det, -gm[0][1] / det}, {-gm[1][0] / det, gm[0][0] / det}};
+      for (unsigned l = 0; l < 2; ++l) {
+        const cd x = inv[l][0] * z[0] + inv[l][1] * z[1];
+        const double mu = 1.0 - s2 * inv[l][l].real();
+        const cd want = x / mu;
+        EXPECT_NEAR(xe[l * n + re].real(), want.real(), 1e-3 * (1 + std::abs(want))) << nr << " " << re;
+        EXPECT_NEAR(xe[l * n + re].imag(), want.imag(), 1e-3 * (1 + std::abs(want))) << nr << " " << re;
+        const double var = (1 - mu) / mu;
+        EXPECT_NEAR(nv[l * n + re], var, 1e-3 * (1 + var)) << nr << " " << re;
+      }
+    }
+  }
+}
 
 TEST(MmseEqualizer, RecoversLayersThroughRandomChannels) {
   std::mt19937 rng(5);
