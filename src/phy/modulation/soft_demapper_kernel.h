@@ -33,7 +33,8 @@ inline int8_t to_llr(float v) {
   // NaN-safe clamp (a NaN fails both compares and becomes -63), then round half away from zero.
   v = v > -63.0f ? v : -63.0f;
   v = v < 63.0f ? v : 63.0f;
-  return static_cast<int8_t>(static_cast<int>(v + (v >= 0.0f ? 0.5f : -0.5f)));
+  // copysign is a bit operation, where a select on the sign costs mask juggling per lane.
+  return static_cast<int8_t>(static_cast<int>(v + __builtin_copysignf(0.5f, v)));
 }
 
 // Nearest odd integer to a >= 0 (a already clamped to a finite range): 2 floor(a / 2) + 1.
