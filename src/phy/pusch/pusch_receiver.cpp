@@ -653,19 +653,23 @@ void PuschReceiver::Impl::estimate(UeWork& w) {
   const double spacing = type1 ? 4.0 : 6.0;
   for (unsigned o = 0; o < w.n_occ; ++o) {
     for (unsigned r = 0; r < R; ++r) {
-      for (unsigned j = 0; j < v; ++j) {
-        cf_t* hrow = w.h.data() + ((static_cast<size_t>(o) * R + r) * v + j) * n_alloc;
-        cf_t* in = prow(o, r, j);
-        // Smooth in place via the prefix sums (they hold the raw values).
-        smooth(in, half, in);
-        const double c0 = type1 ? w.ports[j].delta + 1.0 : w.ports[j].delta + 0.5;
-        for (unsigned k = 0; k < n_alloc; ++k) {
-          const double pos = (k - c0) / spacing;
-          const long seg =
-              std::clamp<long>(static_cast<long>(std::floor(pos)), 0, static_cast<long>(np) - 2);
-          const float t = static_cast<float>(pos - static_cast<double>(seg));
+      for (unsigned j = 0; j < v; ++j) smooth(prow(o, r, j), half, prow(o, r, j));  // in place
+    }
+  }
+  for (unsigned j = 0; j < v; ++j) {
+    const double c0 = type1 ? w.ports[j].delta + 1.0 : w.ports[j].delta + 0.5;
+    for (unsigned k = 0; k < n_alloc; ++k) {
+      // Segment floor(pos) (pos > -2, so the int conversion of pos + 2 floors it) and weight;
+      // the same for every occasion and antenna.
+      const double pos = (k - c0) / spacing;
+      const long seg = std::clamp<long>(static_cast<long>(pos + 2.0) - 2, 0, static_cast<long>(np) - 2);
+      const float t = static_cast<float>(pos - static_cast<double>(seg));
+      const cf_t rot = std::conj(w.rot[k]);
+      for (unsigned o = 0; o < w.n_occ; ++o) {
+        for (unsigned r = 0; r < R; ++r) {
+          const cf_t* in = prow(o, r, j);
           const cf_t a = in[seg], b = in[seg + 1];
-          hrow[k] = (a + t * (b - a)) * std::conj(w.rot[k]);
+          w.h[((static_cast<size_t>(o) * R + r) * v + j) * n_alloc + k] = (a + t * (b - a)) * rot;
         }
       }
     }
