@@ -3,6 +3,18 @@
 
 #include <string_view>
 
+// Plain loops the compiler vectorises, outside the hand-dispatched kernels (LDPC, demapper, LLM
+// matmul): the function is compiled for AVX-512 (x86-64-v4), AVX2 (x86-64-v3) and the baseline,
+// and the loader picks one for the CPU (GCC's ifunc clones; AIRAN_SIMD does not cap these).
+// The clones give identical results: ISO C++ mode never contracts a*b+c into an FMA. Sanitizer
+// and clang builds use the baseline only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define AIRAN_VECTOR_CLONES \
+  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define AIRAN_VECTOR_CLONES
+#endif
+
 namespace airan {
 
 /// Instruction-set levels airan has kernels for, best last.

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstddef>
 
+#include "airan/common/cpu_features.h"
+
 // The clamps below are selects that cannot trap on the values they see; without this GCC keeps
 // them as branches and the loop stays scalar (the EVM would cost more than the equaliser).
 #if defined(__GNUC__) && !defined(__clang__)
@@ -16,6 +18,7 @@ constexpr size_t kLanes = 16;  // partial sums: a sum the compiler may vectorise
 
 }  // namespace
 
+AIRAN_VECTOR_CLONES
 float qam_evm_percent(std::span<const std::complex<float>> symbols, unsigned qm) {
   if (symbols.empty()) return 0.0f;
   // Per axis a PAM with levels (2m + 1) a, m = -L/2 .. L/2 - 1; a normalises the QAM to unit power.

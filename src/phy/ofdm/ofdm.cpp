@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "airan/common/cpu_features.h"
+
 namespace airan::phy {
 namespace {
 
@@ -129,7 +131,7 @@ struct OfdmDemodulator::Impl {
 
   // out[k] = in[k] * rot[k] in real arithmetic (std::complex's product calls the NaN-checking
   // library routine for every element).
-  static void derotate(cf_t* out_c, const cf_t* in_c, const cf_t* rot_c, size_t count) {
+  AIRAN_VECTOR_CLONES static void derotate(cf_t* out_c, const cf_t* in_c, const cf_t* rot_c, size_t count) {
     float* __restrict out = reinterpret_cast<float*>(out_c);
     const float* __restrict in = reinterpret_cast<const float*>(in_c);
     const float* __restrict rot = reinterpret_cast<const float*>(rot_c);

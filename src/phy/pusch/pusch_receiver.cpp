@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "airan/common/cpu_features.h"
 #include "airan/phy/coding/code_block_segmentation.h"
 #include "airan/phy/coding/ldpc_decoder.h"
 #include "airan/phy/coding/ldpc_rate_matcher.h"
@@ -63,6 +64,7 @@ enum class Stage : uint8_t { idle, configured, estimated, equalized };
 // One antenna's share of one-layer MMSE over n contiguous REs: h = a h0 + b h1 (time
 // interpolation), num += conj(h) y, den += |h|^2. Interleaved (re, im) floats; restrict lets the
 // compiler vectorise without run-time alias checks.
+AIRAN_VECTOR_CLONES
 void mrc_accumulate(float* __restrict num, float* __restrict den, const float* __restrict p0,
                     const float* __restrict p1, const float* __restrict y, float a, float b,
                     size_t n) {
@@ -72,6 +74,20 @@ void mrc_accumulate(float* __restrict num, float* __restrict den, const float* _
     num[2 * i] += h_re * y[2 * i] + h_im * y[2 * i + 1];
     num[2 * i + 1] += h_re * y[2 * i + 1] - h_im * y[2 * i];
     den[i] += h_re * h_re + h_im * h_im;
+  }
+}
+
+// The unbiased one-layer estimate num / den and its noise variance N0 / den, in place. The
+// clamps are written as selects and the function compiled without trapping math so that they
+// vectorise (den is a sum of squares: never NaN unless the samples are).
+AIRAN_VECTOR_CLONES __attribute__((optimize("no-trapping-math")))
+void mrc_finalize(float* __restrict num, float* __restrict den, float n0, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const float inv = 1.0f / (den[i] > 1e-30f ? den[i] : 1e-30f);
+    num[2 * i] *= inv;
+    num[2 * i + 1] *= inv;
+    const float nv = n0 * inv;
+    den[i] = nv < 1e9f ? nv : 1e9f;
   }
 }
 
@@ -754,12 +770,7 @@ void PuschReceiver::Impl::equalize(UeWork& w) {
           mrc_accumulate(num, den, p0, p1, y, a, b, nre);
         }
       }
-      for (unsigned i = 0; i < nre; ++i) {
-        const float inv = 1.0f / std::max(den[i], 1e-30f);
-        num[2 * i] *= inv;
-        num[2 * i + 1] *= inv;
-        den[i] = std::min(n0 * inv, 1e9f);
-      }
+      mrc_finalize(num, den, n0, nre);
     } else {
       for (unsigned r = 0; r < R; ++r) {
         const cf_t* row = grids.data() + (static_cast<size_t>(r) * kSymbolsPerSlot + l) * n_sc + k0;

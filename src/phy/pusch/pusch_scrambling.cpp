@@ -4,6 +4,8 @@
 #include <cstring>
 #include <string>
 
+#include "airan/common/cpu_features.h"
+
 namespace airan::phy {
 namespace {
 
@@ -60,6 +62,7 @@ Status scramble_bits(std::span<uint8_t> out, std::span<const uint8_t> in, GoldSe
   return Status::ok();
 }
 
+AIRAN_VECTOR_CLONES
 Status descramble_llrs(std::span<int8_t> out, std::span<const int8_t> in, GoldSequence& seq) {
   if (Status s = check_sizes(out.size(), in.size()); !s) return s;
   const size_t n = in.size();
