@@ -38,9 +38,18 @@ constexpr unsigned kMaxDmrsSymbols = 4;  // 1 + 3 additional (single) or 2 x 2 (
 constexpr unsigned kMaxCdmGroups = 2;    // ports 0..3 use CDM groups 0 and 1
 constexpr unsigned kMaxHarqId = 31;
 // Demapper scale: the weakest bits of a symbol whose post-equalisation SINR is the lower quartile
-// of the UE's get about this many int8 units; better REs and stronger bits get more, saturating
-// at +-63. (A mean SINR would let a few strong REs or layers push weak layers' LLRs to 0.)
-constexpr float kLlrTarget = 12.0f;
+// of the UE's get about llr_target(R) int8 units; better REs and stronger bits get more, saturating
+// at +-63. (A mean SINR would let a few strong REs or layers push weak layers' LLRs to 0.) Low
+// code rates want small inputs: their many check rows add up to the decoder's +-127 quickly, and
+// saturated a-posteriori values stop carrying information. High rates have few checks per bit
+// and gain from the finer input resolution. A curve through the measured optima (AWGN link
+// curves, `airan bench pusch-link`: about 4-6 at R = 0.12, 10 at R = 0.43, 28 and up at R = 0.93).
+float llr_target(double code_rate) { return static_cast<float>(4.0 + 28.0 * code_rate * code_rate); }
+
+// Normalised min-sum factor by code rate: high rates converge better with milder normalisation
+// (AWGN link curves, 10 iterations: R = 0.93 gap 3.09 dB at 0.6875, 2.94 at 0.75, 2.78 at 0.8125;
+// low and middle rates are best near 0.75).
+float min_sum_scaling(double code_rate) { return code_rate > 0.8 ? 0.8125f : 0.75f; }
 constexpr size_t kSinrSamples = 1024;  // REs sampled for the quartile
 
 // Squared distance between neighbouring points of the unit-power constellation of order qm.
@@ -821,7 +830,8 @@ Status PuschReceiver::equalize_demap(unsigned ue) {
   std::nth_element(w.sinr_sample.begin(), quartile,
                    w.sinr_sample.begin() + static_cast<long>(n_sample));
   w.llr_scale = static_cast<float>(std::clamp(
-      kLlrTarget / (min_distance_sq(w.d.qm) * static_cast<double>(*quartile)), 1e-6, 1e6));
+      llr_target(w.d.code_rate) / (min_distance_sq(w.d.qm) * static_cast<double>(*quartile)),
+      1e-6, 1e6));
   w.times.equalize_us += us_since(t0);
 
   t0 = Clock::now();
@@ -879,6 +889,7 @@ Status PuschReceiver::decode_code_block(unsigned ue, unsigned cb) {
       impl_->cfg.early_stop ? LdpcDecoder::EarlyStop::crc : LdpcDecoder::EarlyStop::none;
   dc.crc = seg.has_cb_crc() ? CrcType::crc24b : seg.tb_crc;
   dc.k_prime = seg.k_prime;
+  dc.scaling = min_sum_scaling(w.d.code_rate);
   auto decoded = w.ldpc->decode(
       std::span<uint8_t>(w.blocks.data() + static_cast<size_t>(cb) * seg.k, seg.k), soft, dc);
   if (!decoded) return decoded.error();
