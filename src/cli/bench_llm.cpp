@@ -171,7 +171,7 @@ Status bench_one(const BenchModel& bm, unsigned threads, const Options& o, std::
   cfg.n_ctx = std::max(o.pp, o.tg + 1) + 1;
   cfg.kv_budget_tokens = cfg.n_ctx * max_batch;
   cfg.max_tokens_per_step = std::max(o.pp, max_batch);
-  cfg.prefill_chunk = o.pp;
+  cfg.prefill_chunk = std::max(o.pp, 1u);  // --pp 0 skips the pp test; tg prompts are short
   cfg.workers = threads - 1;
   auto engine = llm::Engine::create(std::move(*model), cfg);
   if (!engine) return Error{engine.error().message};
