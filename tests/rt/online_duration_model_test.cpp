@@ -1,0 +1,100 @@
+// The runtime's view of the online AI-for-RAN predictor: predictions from the running model,
+// fallback for task types it does not know, and measured executions flowing back so that a
+// drifting task type is retrained and swapped in.
+#include "airan/rt/online_duration_model.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <random>
+
+#include "airan/rt/recent_quantile_model.h"
+
+namespace airan::rt {
+namespace {
+
+using predict::Feature;
+using predict::FeatureVector;
+
+FeatureVector with_prbs(float prbs) {
+  FeatureVector x = predict::missing_features();
+  x[static_cast<size_t>(Feature::prbs)] = prbs;
+  return x;
+}
+
+// equalization takes 100 ns per PRB, +-10 %.
+std::shared_ptr<const predict::QuantileTreeModel> trained_model() {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  predict::Trace trace;
+  for (int i = 0; i < 4000; ++i) {
+    const float prbs = static_cast<float>(1 + i % 100);
+    trace.add(task_type_name(RanTaskType::equalization), with_prbs(prbs), 100.0 * prbs * jitter(rng));
+  }
+  predict::QuantileTreeOptions options;
+  options.quantile = 0.99;
+  auto model = predict::QuantileTreeModel::train(trace, {}, options);
+  EXPECT_TRUE(model) << (model ? "" : model.error().message);
+  return std::make_shared<const predict::QuantileTreeModel>(std::move(*model));
+}
+
+RecentQuantileModel fallback_model() {
+  RecentQuantileOptions o;
+  o.cold_start_ns = 777;
+  auto m = RecentQuantileModel::create(o);
+  EXPECT_TRUE(m);
+  return std::move(*m);
+}
+
+TEST(OnlineDurationModel, PredictsFromTheRunningModelAndFallsBackForUnknownTypes) {
+  predict::OnlineOptions options;
+  options.background = false;
+  predict::OnlinePredictor online(trained_model(), options);
+  RecentQuantileModel fallback = fallback_model();
+  OnlineDurationModel model(online, fallback);
+
+  RanTask eq;
+  eq.type = RanTaskType::equalization;
+  eq.features = with_prbs(50);
+  const int64_t p = model.predict_ns(eq);
+  EXPECT_GE(p, 5000);  // the 0.99 quantile of 100 ns/PRB +-10 %
+  EXPECT_LE(p, 6500);
+
+  RanTask fft;
+  fft.type = RanTaskType::ofdm_demod;  // not in the model
+  EXPECT_EQ(model.predict_ns(fft), 777);
+}
+
+TEST(OnlineDurationModel, ObservationsDriveRetrainingWhenTheMachineSlowsDown) {
+  predict::OnlineOptions options;
+  options.background = false;
+  options.window = 4000;
+  options.min_samples = 500;
+  options.tree.min_samples_leaf = 20;
+  predict::OnlinePredictor online(trained_model(), options);
+  RecentQuantileModel fallback = fallback_model();
+  OnlineDurationModel model(online, fallback);
+
+  // Another process now shares the core: every execution takes twice as long.
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  for (int i = 0; i < 2000; ++i) {
+    const float prbs = static_cast<float>(1 + i % 100);
+    model.observe(RanTaskType::equalization, with_prbs(prbs),
+                  static_cast<int64_t>(200.0 * prbs * jitter(rng)));
+  }
+  const auto coverage = online.coverage();
+  ASSERT_FALSE(coverage.empty());
+  EXPECT_TRUE(coverage[0].drifting);
+  auto retrained = online.retrain_now();
+  ASSERT_TRUE(retrained) << retrained.error().message;
+  EXPECT_EQ(*retrained, 1u);
+
+  RanTask eq;
+  eq.type = RanTaskType::equalization;
+  eq.features = with_prbs(50);
+  EXPECT_GE(model.predict_ns(eq), 10000);  // the new model covers the slower machine
+}
+
+}  // namespace
+}  // namespace airan::rt
