@@ -42,6 +42,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   EngineAiOptions ai_options;
   ai_options.cores = static_cast<unsigned>(config.cpus.size());
   ai_options.seed = o.seed;
+  ai_options.cpus = config.cpus;  // engine worker c runs on the CPU of core c
   auto ai = EngineAiWorkload::create(model, ai_options);
   if (!ai) return ai.error();
   auto scheduler = rt::Scheduler::create(config, std::move(*policy), *durations, ai->get());

@@ -1,10 +1,14 @@
 #include "cli/engine_ai_workload.h"
 
+#include <sched.h>
 #include <time.h>
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
+#include <filesystem>
+#include <iterator>
 #include <string_view>
 #include <utility>
 
@@ -31,11 +35,45 @@ int64_t thread_cpu_ns() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// Thread ids of this process, ascending (Linux: /proc/self/task).
+std::vector<pid_t> thread_ids() {
+  std::vector<pid_t> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    const std::string name = entry.path().filename().string();
+    pid_t id = 0;
+    const auto r = std::from_chars(name.data(), name.data() + name.size(), id);
+    if (r.ec == std::errc()) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+// CPU time of thread `tid` of this process, ns (the clock glibc's pthread_getcpuclockid builds:
+// per-thread, CPUCLOCK_SCHED); -1 when it cannot be read.
+int64_t thread_cpu_ns(pid_t tid) {
+  const clockid_t clock = static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6u);
+  timespec ts{};
+  if (::clock_gettime(clock, &ts) != 0) return -1;
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 EngineAiWorkload::EngineAiWorkload(llm::Engine engine, const EngineAiOptions& options)
-    : engine_(std::move(engine)), options_(options) {
+    : engine_(std::move(engine)), options_(options), pieces_before_(options.cores, 0) {
   for (unsigned c = 0; c < options_.cores; ++c) engine_.executor().request_park(c);
+}
+
+std::vector<int64_t> EngineAiWorkload::request_latencies_ns() const {
+  std::lock_guard<std::mutex> guard(latency_lock_);
+  return latencies_ns_;
 }
 
 Expected<std::unique_ptr<EngineAiWorkload>> EngineAiWorkload::create(
@@ -46,45 +84,118 @@ Expected<std::unique_ptr<EngineAiWorkload>> EngineAiWorkload::create(
   config.kv_budget_tokens = 4096;
   config.n_ctx = 256;
   config.workers = options.cores;
+  if (!options.cpus.empty() && options.cpus.size() != options.cores) {
+    return Error{"cpus: " + std::to_string(options.cpus.size()) + " CPUs for " +
+                 std::to_string(options.cores) + " cores"};
+  }
+  // The StepExecutor starts its workers in order inside Engine::create and does not expose them:
+  // the threads of this process that appear during create() are the workers, in creation order.
+  const std::vector<pid_t> before = thread_ids();
   auto engine = llm::Engine::create(model, config);
   if (!engine) return Error{"AI engine: " + engine.error().message};
-  return std::unique_ptr<EngineAiWorkload>(new EngineAiWorkload(std::move(*engine), options));
+  std::vector<pid_t> workers;
+  const std::vector<pid_t> after = thread_ids();
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                      std::back_inserter(workers));
+  std::unique_ptr<EngineAiWorkload> w(new EngineAiWorkload(std::move(*engine), options));
+  if (workers.size() == options.cores) {
+    for (pid_t tid : workers) {
+      const int64_t cpu = thread_cpu_ns(tid);
+      if (cpu < 0) break;
+      w->worker_tids_.push_back(tid);
+      w->worker_cpu_start_ns_.push_back(cpu);
+    }
+    if (w->worker_tids_.size() != workers.size()) {
+      w->worker_tids_.clear();
+      w->worker_cpu_start_ns_.clear();
+    }
+  }
+  if (!options.cpus.empty() && workers.size() == options.cores) {
+    for (size_t i = 0; i < workers.size(); ++i) {
+      cpu_set_t set;
+      CPU_ZERO(&set);
+      if (options.cpus[i] < 0 || options.cpus[i] >= CPU_SETSIZE) continue;
+      CPU_SET(options.cpus[i], &set);
+      if (sched_setaffinity(workers[i], sizeof(set), &set) == 0) ++w->pinned_workers_;
+    }
+  }
+  return w;
 }
 
 void EngineAiWorkload::top_up() {
-  while (engine_.pending() < options_.queued_requests) {
+  while (options_.queued_requests > 0 && engine_.pending() < options_.queued_requests) {
     llm::GenerationRequest request;
     request.prompt = std::string(kPrompts[next_request_ % kPrompts.size()]);
     request.max_tokens = options_.max_tokens;
     request.ignore_eos = true;
     request.sampling.seed = options_.seed + next_request_;
     ++next_request_;
-    if (!engine_.submit(request)) {
+    auto id = engine_.submit(request);
+    if (!id) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       return;  // try again at the next step
     }
+    submitted_at_ns_[*id] = steady_ns();
   }
 }
 
 void EngineAiWorkload::run_step() {
   top_up();
-  unsigned workers = 0;  // executor workers that may run pieces of this step
-  for (unsigned c = 0; c < options_.cores; ++c) workers += engine_.executor().is_parked(c) ? 0 : 1;
+  llm::StepExecutor& executor = engine_.executor();
+  for (unsigned c = 0; c < options_.cores; ++c) pieces_before_[c] = executor.pieces_run(c);
+  const llm::EngineStats before = engine_.stats();
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t cpu0 = thread_cpu_ns();
-  uint64_t tokens = 0, finished = 0, errors = 0;
-  for (const llm::TokenEvent& e : engine_.step()) {
-    tokens += e.token != llm::kNoToken ? 1 : 0;
-    finished += e.finished ? 1 : 0;
-    errors += e.reason == llm::GenerationFinish::kError ? 1 : 0;
-  }
+  const std::span<const llm::TokenEvent> events = engine_.step();
   const int64_t cpu = thread_cpu_ns() - cpu0;
   const auto wall =
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0)
           .count();
-  busy_ns_.fetch_add(
-      static_cast<uint64_t>(std::max<int64_t>(cpu, 0)) + static_cast<uint64_t>(wall) * workers,
-      std::memory_order_relaxed);
+  uint64_t tokens = 0, finished = 0, errors = 0;
+  const int64_t now_ns = steady_ns();
+  for (const llm::TokenEvent& e : events) {
+    tokens += e.token != llm::kNoToken ? 1 : 0;
+    errors += e.reason == llm::GenerationFinish::kError ? 1 : 0;
+    if (!e.finished) continue;
+    ++finished;
+    if (const auto it = submitted_at_ns_.find(e.sequence); it != submitted_at_ns_.end()) {
+      std::lock_guard<std::mutex> guard(latency_lock_);
+      latencies_ns_.push_back(now_ns - it->second);
+      submitted_at_ns_.erase(it);
+    }
+  }
+  // An idle engine (nothing pending) returns at once: no AI work was done.
+  const llm::EngineStats after = engine_.stats();
+  const bool worked =
+      after.prefill_tokens + after.decode_tokens != before.prefill_tokens + before.decode_tokens;
+  if (worked) driver_cpu_ns_ += std::max<int64_t>(cpu, 0);
+  if (!worker_tids_.empty()) {
+    // Thread CPU time of the driver's steps and of every engine worker (pieces, and the short
+    // spins between steps and before a park, when the core is the AI's).
+    int64_t workers_ns = 0;
+    for (size_t i = 0; i < worker_tids_.size(); ++i) {
+      const int64_t now = thread_cpu_ns(worker_tids_[i]);
+      if (now >= 0) workers_ns += now - worker_cpu_start_ns_[i];
+    }
+    busy_ns_.store(static_cast<uint64_t>(driver_cpu_ns_ + std::max<int64_t>(workers_ns, 0)),
+                   std::memory_order_relaxed);
+  } else if (worked) {
+    // Worker threads unknown: the step's wall time for each worker that ran a piece of it.
+    unsigned workers = 0;
+    for (unsigned c = 0; c < options_.cores; ++c) {
+      workers += executor.pieces_run(c) != pieces_before_[c] ? 1 : 0;
+    }
+    busy_ns_.fetch_add(
+        static_cast<uint64_t>(std::max<int64_t>(cpu, 0)) + static_cast<uint64_t>(wall) * workers,
+        std::memory_order_relaxed);
+  }
+  if (sink_ && !events.empty()) {
+    try {
+      sink_(events);
+    } catch (...) {
+      ++errors;
+    }
+  }
   tokens_.fetch_add(tokens, std::memory_order_relaxed);
   finished_.fetch_add(finished, std::memory_order_relaxed);
   errors_.fetch_add(errors, std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 #include "cli/pusch_slot_source.h"
 
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -17,32 +18,65 @@ Expected<std::unique_ptr<PuschSlotSource>> PuschSlotSource::create(
   if (options.pool == 0) return Error{"pool: must be >= 1"};
   auto carrier = phy::nr_carrier(options.cell.scs_khz, options.cell.bandwidth_mhz);
   if (!carrier) return carrier.error();
+  for (double l : options.load_levels) {
+    if (!(l >= 0 && l <= 1)) return Error{"load_levels: " + std::to_string(l) + " not in 0..1"};
+  }
+  if (!(options.snr_min_db <= options.snr_max_db)) return Error{"snr_min_db: above snr_max_db"};
   std::vector<ran::EmulatedUeConfig> ues;
   for (unsigned i = 0; i < options.ues; ++i) {
     ran::EmulatedUeConfig u;
     u.rnti = static_cast<uint16_t>(0x4601 + i);
-    u.snr_db = options.ues > 1 ? 12.0 + 16.0 * i / (options.ues - 1) : 28.0;
-    u.traffic.kind = ran::TrafficKind::poisson;
+    u.snr_db = options.ues > 1 ? options.snr_min_db + (options.snr_max_db - options.snr_min_db) *
+                                                          i / (options.ues - 1)
+                               : options.snr_max_db;
+    u.traffic.kind = options.traffic;
     u.traffic.peak_rate_bps = options.ue_peak_mbps * 1e6;
     ues.push_back(u);
   }
   const unsigned slots_per_s = 1000 * carrier->slots_per_subframe();
-  const double day = static_cast<double>(options.slots) / slots_per_s;
-  auto emu = ran::UeEmulator::create(options.cell, {}, ues, ran::LoadProfile::ramp_up_down(day),
-                                     options.seed);
-  if (!emu) return emu.error();
 
   std::unique_ptr<PuschSlotSource> src(new PuschSlotSource());
   src->carrier_ = *carrier;
   src->cell_ = options.cell;
   src->slot_duration_ = std::chrono::duration_cast<rt::Clock::duration>(
       std::chrono::duration<double>(1.0 / slots_per_s));
-  src->slots_.resize(options.slots);
-  for (auto& slot : src->slots_) {
-    if (Status s = (*emu)->next_slot(slot); !s) return Error{"UE emulator: " + s.message()};
-    // No HARQ feedback: the runs must see the same traffic whatever they decode, so every
-    // allocation is new data (a pool receiver holds no soft buffer of an earlier slot).
+  // No HARQ feedback: the runs must see the same traffic whatever they decode, so every
+  // allocation is new data (a pool receiver holds no soft buffer of an earlier slot).
+  const auto generate = [&](ran::UeEmulator& emu, ran::EmulatedSlot& slot) -> Status {
+    if (Status s = emu.next_slot(slot); !s) return Error{"UE emulator: " + s.message()};
     for (auto& a : slot.schedule.pusch) a.new_data = true;
+    return Status::ok();
+  };
+  if (options.load_levels.empty()) {
+    const double day = static_cast<double>(options.slots) / slots_per_s;
+    const ran::LoadProfile profile = ran::LoadProfile::ramp_up_down(day);
+    auto emu = ran::UeEmulator::create(options.cell, {}, ues, profile, options.seed);
+    if (!emu) return emu.error();
+    src->slots_.resize(options.slots);
+    for (auto& slot : src->slots_) {
+      if (Status s = generate(**emu, slot); !s) return Error{s.message()};
+      src->slot_loads_.push_back(profile.load_at(slot.time_s));
+    }
+  } else {
+    src->levels_ = options.load_levels;
+    src->per_level_ = options.slots;
+    src->slots_.resize(options.load_levels.size() * options.slots);
+    ran::EmulatedSlot warmup;
+    for (size_t l = 0; l < options.load_levels.size(); ++l) {
+      const double load = options.load_levels[l];
+      auto profile = ran::LoadProfile::create({{0, load}, {24, load}}, 1.0);
+      if (!profile) return profile.error();
+      auto emu = ran::UeEmulator::create(options.cell, {}, ues, *profile, options.seed + 7919 * l);
+      if (!emu) return emu.error();
+      for (unsigned w = 0; w < options.warmup_slots; ++w) {
+        if (Status s = generate(**emu, warmup); !s) return Error{s.message()};
+      }
+      for (unsigned k = 0; k < options.slots; ++k) {
+        if (Status s = generate(**emu, src->slots_[l * options.slots + k]); !s)
+          return Error{s.message()};
+        src->slot_loads_.push_back(load);
+      }
+    }
   }
   phy::PuschReceiverConfig rc;
   rc.carrier = *carrier;
@@ -67,8 +101,17 @@ bool PuschSlotSource::receiver_free() const {
   return false;
 }
 
+size_t PuschSlotSource::slot_for(double load, uint64_t n) const {
+  if (levels_.empty()) return static_cast<size_t>(n % slots_.size());
+  size_t best = 0;
+  for (size_t l = 1; l < levels_.size(); ++l) {
+    if (std::abs(levels_[l] - load) < std::abs(levels_[best] - load)) best = l;
+  }
+  return best * per_level_ + static_cast<size_t>(n % per_level_);
+}
+
 Expected<std::unique_ptr<rt::SlotTaskGraph>> PuschSlotSource::make_slot(
-    size_t k, rt::Clock::time_point release, rt::Clock::time_point deadline) {
+    size_t k, rt::Clock::time_point release, rt::Clock::time_point deadline, uint64_t slot_number) {
   if (k >= slots_.size()) return Error{"slot " + std::to_string(k) + " beyond the generated ones"};
   Receiver* rcv = nullptr;
   for (auto& r : pool_) {
@@ -96,7 +139,7 @@ Expected<std::unique_ptr<rt::SlotTaskGraph>> PuschSlotSource::make_slot(
     }
   }
 
-  auto g = std::make_unique<rt::SlotTaskGraph>(0, k, release, deadline);
+  auto g = std::make_unique<rt::SlotTaskGraph>(0, slot_number, release, deadline);
   auto count_error = [this](const Status& s) {
     if (!s) errors_.fetch_add(1, std::memory_order_relaxed);
   };

@@ -8,6 +8,15 @@
 // The PuschReceiver keeps each stage's state, so every in-flight slot owns one receiver of a
 // small pool; configure_ue() of a slot's UEs runs in make_slot() (one thread, as the receiver
 // requires, and it tells the number of code blocks); the closing task returns the receiver.
+//
+// Two ways to generate the slots:
+//   ramp (load_levels empty) - `slots` consecutive slots under the 10 % -> 100 % -> 10 % profile
+//                              (airan bench policies: every policy replays the same slots);
+//   bank (load_levels given) - `slots` slots at each constant load level (after a few warm-up
+//                              slots that fill the UEs' buffers), so a long run replays a bounded
+//                              set in real time, choosing per slot the level nearest the load its
+//                              profile asks for (slot_for). Keeping every slot of a 30 s run would
+//                              take 60000 slots x ~240 kB.
 
 #include <atomic>
 #include <cstdint>
@@ -25,8 +34,14 @@ struct PuschSlotSourceOptions {
   ran::CellConfig cell;      ///< default: 30 kHz, 20 MHz, 2 RX
   unsigned ues = 4;          ///< emulated UEs (1..16)
   double ue_peak_mbps = 20;  ///< offered uplink rate per UE at full load
-  unsigned slots = 400;      ///< slots generated; the load profile ramps 10 % -> 100 % -> 10 %
-  unsigned pool = 8;         ///< receivers, i.e. slots in flight at most
+  ran::TrafficKind traffic = ran::TrafficKind::poisson;
+  double snr_min_db = 12, snr_max_db = 28;  ///< SNRs of the UEs, spread evenly
+  /// Ramp: slots generated (the load profile ramps 10 % -> 100 % -> 10 %). Bank: slots per level.
+  unsigned slots = 400;
+  /// Bank mode: constant loads (0..1) to generate `slots` slots at each; empty: ramp mode.
+  std::vector<double> load_levels;
+  unsigned warmup_slots = 8;  ///< bank mode: slots generated and dropped before each level
+  unsigned pool = 8;          ///< receivers, i.e. slots in flight at most
   uint64_t seed = 1;
 };
 
@@ -38,6 +53,11 @@ class PuschSlotSource {
   PuschSlotSource& operator=(const PuschSlotSource&) = delete;
 
   size_t slots() const { return slots_.size(); }
+  /// Bank mode: the slot to replay as run slot `n` when the profile asks for `load`: the level
+  /// nearest `load`, slot n modulo the slots per level. Ramp mode: n modulo slots().
+  size_t slot_for(double load, uint64_t n) const;
+  /// The load level slot `k` was generated at (ramp mode: the profile's load at its time).
+  double slot_load(size_t k) const { return slot_loads_[k]; }
   /// Air time of one slot.
   rt::Clock::duration slot_duration() const { return slot_duration_; }
 
@@ -46,7 +66,13 @@ class PuschSlotSource {
   /// The task graph of slot `k` (0..slots()-1) with `release` and `deadline`. Error: no free
   /// receiver, or a schedule entry the receiver rejects (named).
   Expected<std::unique_ptr<rt::SlotTaskGraph>> make_slot(size_t k, rt::Clock::time_point release,
-                                                         rt::Clock::time_point deadline);
+                                                         rt::Clock::time_point deadline) {
+    return make_slot(k, release, deadline, k);
+  }
+  /// The same, numbering the graph's slot `slot_number` (the run's slot count, for records).
+  Expected<std::unique_ptr<rt::SlotTaskGraph>> make_slot(size_t k, rt::Clock::time_point release,
+                                                         rt::Clock::time_point deadline,
+                                                         uint64_t slot_number);
 
   /// Marks every receiver free; only when no task of this source's graphs can run any more (the
   /// runtime that held them is destroyed).
@@ -69,6 +95,9 @@ class PuschSlotSource {
   };
 
   std::vector<ran::EmulatedSlot> slots_;
+  std::vector<double> slot_loads_;
+  std::vector<double> levels_;  // bank mode
+  unsigned per_level_ = 0;
   phy::Carrier carrier_{};
   ran::CellConfig cell_;
   rt::Clock::duration slot_duration_{};

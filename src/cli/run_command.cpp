@@ -1,8 +1,15 @@
-// `airan run`: airan's main job. Until the shared-compute runtime is wired in, it runs the most
-// complete thing there is: the cell's uplink end to end on emulated traffic. The UE emulator's
-// scheduler follows a compressed time-of-day load profile; every slot's PUSCH goes through per-UE
-// fading channels to the gNB antennas and is received and decoded by the PUSCH receiver; HARQ
-// feedback closes the loop. `airan ran record` / `airan ran replay` do the same through SigMF.
+// `airan run`: airan's main job, the cell's uplink processed by the shared-compute runtime with the
+// LLM engine on the cores it lends (cli/run_node.h), configured by one YAML file
+// (cli/run_config.h).
+//
+// `airan ran record` / `airan ran replay`: the cell's uplink end to end without the runtime, one
+// slot after the other on this thread. The UE emulator's scheduler follows a compressed
+// time-of-day load profile; every slot's PUSCH goes through per-UE fading channels to the gNB
+// antennas and is received and decoded by the PUSCH receiver; HARQ feedback closes the loop; the
+// samples go to or come from SigMF files.
+#include <signal.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -10,12 +17,14 @@
 #include "airan/ran/sigmf.h"
 #include "airan/ran/ue_emulator.h"
 #include "cli/commands.h"
+#include "cli/run_config.h"
+#include "cli/run_node.h"
 
 namespace airan::cli {
 namespace {
 
 struct CellRunOptions {
-  unsigned slots = 2000;  // 1 s of air time at 30 kHz
+  unsigned slots = 2000;   // 1 s of air time at 30 kHz
   double day_seconds = 0;  // 0: the run is one compressed day
   unsigned ues = 4;
   double snr_min_db = 12, snr_max_db = 28;
@@ -43,13 +52,17 @@ struct Totals {
   }
 };
 
-void print_status(const char* what, double t_s, double load, const Totals& period, unsigned slots_per_s) {
+void print_status(const char* what, double t_s, double load, const Totals& period,
+                  unsigned slots_per_s) {
   const double seconds = static_cast<double>(period.slots) / slots_per_s;
-  std::printf("%s t=%6.3fs load %3.0f%%  slots %5llu  TBs %5llu  BLER %.4f  goodput %7.2f Mbps  rx %6.1f us/slot\n",
-              what, t_s, 100 * load, static_cast<unsigned long long>(period.slots),
-              static_cast<unsigned long long>(period.tbs),
-              period.tbs ? 1.0 - static_cast<double>(period.tbs_ok) / period.tbs : 0.0,
-              seconds > 0 ? period.bits_ok / seconds / 1e6 : 0.0, period.slots ? period.rx_us / period.slots : 0.0);
+  std::printf(
+      "%s t=%6.3fs load %3.0f%%  slots %5llu  TBs %5llu  BLER %.4f  goodput %7.2f Mbps  rx %6.1f "
+      "us/slot\n",
+      what, t_s, 100 * load, static_cast<unsigned long long>(period.slots),
+      static_cast<unsigned long long>(period.tbs),
+      period.tbs ? 1.0 - static_cast<double>(period.tbs_ok) / period.tbs : 0.0,
+      seconds > 0 ? period.bits_ok / seconds / 1e6 : 0.0,
+      period.slots ? period.rx_us / period.slots : 0.0);
   std::fflush(stdout);
 }
 
@@ -92,7 +105,8 @@ int replay(const CellRunOptions& o) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     auto out = (*rx)->receive(slot.schedule, samples);
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     if (!out) {
       std::fprintf(stderr, "airan ran replay: slot %zu: %s\n", n, out.error().message.c_str());
       return 1;
@@ -115,7 +129,8 @@ int run_cell(const CellRunOptions& o) {
   for (unsigned i = 0; i < o.ues; ++i) {
     ran::EmulatedUeConfig u;
     u.rnti = static_cast<uint16_t>(0x4601 + i);
-    u.snr_db = o.ues > 1 ? o.snr_min_db + (o.snr_max_db - o.snr_min_db) * i / (o.ues - 1) : o.snr_max_db;
+    u.snr_db =
+        o.ues > 1 ? o.snr_min_db + (o.snr_max_db - o.snr_min_db) * i / (o.ues - 1) : o.snr_max_db;
     u.traffic.kind = *traffic;
     u.traffic.peak_rate_bps = o.ue_peak_mbps * 1e6;
     ues.push_back(u);
@@ -148,10 +163,12 @@ int run_cell(const CellRunOptions& o) {
     }
     writer.emplace(std::move(*w));
   }
-  std::printf("airan run: one cell, %u kHz, %u MHz (%u PRB), %u RX, %u UEs (%s, SNR %.0f..%.0f dB), %u slots; "
-              "load profile 10%% -> 100%% -> 10%% over %.2f s of air time\n",
-              o.scs_khz, o.bandwidth_mhz, (*emu)->carrier().n_rb, o.nof_rx, o.ues, o.traffic.c_str(),
-              o.snr_min_db, o.snr_max_db, o.slots, day);
+  std::printf(
+      "airan run: one cell, %u kHz, %u MHz (%u PRB), %u RX, %u UEs (%s, SNR %.0f..%.0f dB), %u "
+      "slots; "
+      "load profile 10%% -> 100%% -> 10%% over %.2f s of air time\n",
+      o.scs_khz, o.bandwidth_mhz, (*emu)->carrier().n_rb, o.nof_rx, o.ues, o.traffic.c_str(),
+      o.snr_min_db, o.snr_max_db, o.slots, day);
   Totals total, period;
   ran::EmulatedSlot slot;
   const unsigned status_every = std::max(1u, o.slots / 10);
@@ -161,7 +178,8 @@ int run_cell(const CellRunOptions& o) {
       return 1;
     }
     if (writer) {
-      std::vector<std::span<const std::complex<float>>> spans(slot.samples.begin(), slot.samples.end());
+      std::vector<std::span<const std::complex<float>>> spans(slot.samples.begin(),
+                                                              slot.samples.end());
       if (Status s = writer->write_slot(spans, slot.schedule); !s) {
         std::fprintf(stderr, "airan ran record: %s\n", s.message().c_str());
         return 1;
@@ -169,7 +187,8 @@ int run_cell(const CellRunOptions& o) {
     }
     const auto t0 = std::chrono::steady_clock::now();
     auto out = (*rx)->receive(slot.schedule, slot.samples);
-    const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    const double us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     if (!out) {
       std::fprintf(stderr, "airan: receiver: %s\n", out.error().message.c_str());
       return 1;
@@ -178,7 +197,8 @@ int run_cell(const CellRunOptions& o) {
     total.add(*out, us);
     period.add(*out, us);
     if ((n + 1) % status_every == 0) {
-      print_status("     ", slot.time_s, (*emu)->scheduler().load_at(slot.time_s), period, slots_per_s);
+      print_status("     ", slot.time_s, (*emu)->scheduler().load_at(slot.time_s), period,
+                   slots_per_s);
       period = {};
     }
   }
@@ -191,15 +211,18 @@ int run_cell(const CellRunOptions& o) {
   }
   const auto& st = (*emu)->scheduler().stats();
   print_status("total", static_cast<double>(o.slots) / slots_per_s, 0.0, total, slots_per_s);
-  std::printf("HARQ: %llu new TBs, %llu retransmissions, %llu TBs lost after the last retransmission\n",
-              static_cast<unsigned long long>(st.new_tbs), static_cast<unsigned long long>(st.retransmissions),
-              static_cast<unsigned long long>(st.tbs_lost));
+  std::printf(
+      "HARQ: %llu new TBs, %llu retransmissions, %llu TBs lost after the last retransmission\n",
+      static_cast<unsigned long long>(st.new_tbs),
+      static_cast<unsigned long long>(st.retransmissions),
+      static_cast<unsigned long long>(st.tbs_lost));
   return 0;
 }
 
 void add_cell_options(CLI::App* cmd, CellRunOptions& o) {
   cmd->add_option("--slots", o.slots, "Slots to run")->check(CLI::Range(1u, 100000000u));
-  cmd->add_option("--day-seconds", o.day_seconds, "Air time of one compressed day (0: the whole run)");
+  cmd->add_option("--day-seconds", o.day_seconds,
+                  "Air time of one compressed day (0: the whole run)");
   cmd->add_option("--ues", o.ues, "Emulated UEs")->check(CLI::Range(1u, 64u));
   cmd->add_option("--snr-min", o.snr_min_db, "SNR of the weakest UE (dB)");
   cmd->add_option("--snr-max", o.snr_max_db, "SNR of the strongest UE (dB)");
@@ -207,27 +230,119 @@ void add_cell_options(CLI::App* cmd, CellRunOptions& o) {
   cmd->add_option("--bandwidth", o.bandwidth_mhz, "Channel bandwidth (MHz)");
   cmd->add_option("--scs", o.scs_khz, "Subcarrier spacing (kHz): 15 or 30");
   cmd->add_option("--traffic", o.traffic, "full_buffer | poisson | bursty");
-  cmd->add_option("--ue-peak-mbps", o.ue_peak_mbps, "Offered uplink rate per UE at full load (Mbit/s)");
+  cmd->add_option("--ue-peak-mbps", o.ue_peak_mbps,
+                  "Offered uplink rate per UE at full load (Mbit/s)");
   cmd->add_option("--seed", o.seed, "Random seed");
+}
+
+// SIGINT / SIGTERM end the run early; the handler only sets this flag.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true, std::memory_order_relaxed);
+}
+
+struct RunFlags {
+  std::string config_file;
+  std::vector<std::string> assignments;  // --set key.path=value
+  bool print_config = false;
+  std::vector<std::string> values;  // one per field of run_config_fields()
+};
+
+int run_main_job(const RunFlags& flags, const std::vector<CLI::Option*>& field_options) {
+  RunConfig config = default_run_config();
+  if (!flags.config_file.empty()) {
+    if (Status s = apply_run_yaml_file(config, flags.config_file); !s) {
+      std::fprintf(stderr, "airan run: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  for (const std::string& a : flags.assignments) {
+    if (Status s = apply_run_assignment(config, a); !s) {
+      std::fprintf(stderr, "airan run: %s\n", s.message().c_str());
+      return 2;
+    }
+  }
+  const auto& fields = run_config_fields();
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (field_options[i] == nullptr || field_options[i]->count() == 0) continue;
+    if (Status s = fields[i].set(config, flags.values[i]); !s) {
+      std::fprintf(stderr, "airan run: %s: %s\n", fields[i].flag.c_str(), s.message().c_str());
+      return 2;
+    }
+  }
+  if (flags.print_config) {
+    std::printf("# airan run: effective configuration\n%s", to_yaml(config).c_str());
+    return 0;
+  }
+  if (Status s = validate(config); !s) {
+    std::fprintf(stderr, "airan run: invalid configuration: %s\n", s.message().c_str());
+    return 2;
+  }
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  RunHooks hooks;
+  hooks.stop = &g_stop;
+  auto result = run_node(config, hooks);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (!result) {
+    std::fprintf(stderr, "airan run: %s\n", result.error().message.c_str());
+    return 2;
+  }
+  std::printf("\n%s", format_summary(*result).c_str());
+  if (Status s = write_run_report(*result, result->report_dir); !s) {
+    std::fprintf(stderr, "airan run: report: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::printf("report: %s/{report.json, timeline.csv, timeline.svg, config.yaml}\n",
+              result->report_dir.c_str());
+  return 0;
 }
 
 }  // namespace
 
 void add_run_command(CLI::App& app) {
-  static CellRunOptions o;
+  static RunFlags flags;
+  static std::vector<CLI::Option*> field_options;
   auto* run_cmd = app.add_subcommand(
-      "run", "airan's main job (today: one cell's uplink, emulated UEs through the PUSCH receiver)");
-  add_cell_options(run_cmd, o);
-  run_cmd->callback([] { std::exit(run_cell(o)); });
+      "run",
+      "airan's main job: one cell's PUSCH uplink on the shared-compute runtime, LLM engine on "
+      "lent cores (configuration: YAML, see --print-config)");
+  run_cmd->add_option("--config", flags.config_file, "YAML file over the embedded default");
+  run_cmd->add_option("--set", flags.assignments, "key.path=value (any field; repeatable)");
+  run_cmd->add_flag("--print-config", flags.print_config,
+                    "Print the effective configuration as YAML and exit");
+  const auto& fields = run_config_fields();
+  flags.values.resize(fields.size());
+  field_options.assign(fields.size(), nullptr);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].flag.empty()) continue;
+    field_options[i] = run_cmd->add_option(fields[i].flag, flags.values[i],
+                                           fields[i].help + " [" + fields[i].path + "]");
+  }
+  run_cmd->callback([] { std::exit(run_main_job(flags, field_options)); });
 
   static CellRunOptions rec, rep;
-  auto* ran_cmd = app.add_subcommand("ran", "RAN tools: record emulated uplink IQ to SigMF, replay it");
+  auto* ran_cmd =
+      app.add_subcommand("ran", "RAN tools: record emulated uplink IQ to SigMF, replay it");
   ran_cmd->require_subcommand(1);
-  auto* record = ran_cmd->add_subcommand("record", "Run the UE emulator and receiver, recording every slot to SigMF");
+  auto* record = ran_cmd->add_subcommand(
+      "record", "Run the UE emulator and receiver, recording every slot to SigMF");
   add_cell_options(record, rec);
-  record->add_option("--out", rec.record, "SigMF base path (writes BASE.sigmf-meta and BASE.sigmf-data)")->required();
+  record
+      ->add_option("--out", rec.record,
+                   "SigMF base path (writes BASE.sigmf-meta and BASE.sigmf-data)")
+      ->required();
   record->callback([] { std::exit(run_cell(rec)); });
-  auto* replay_cmd = ran_cmd->add_subcommand("replay", "Decode a SigMF recording with the PUSCH receiver");
+  auto* replay_cmd =
+      ran_cmd->add_subcommand("replay", "Decode a SigMF recording with the PUSCH receiver");
   replay_cmd->add_option("--in", rep.replay, "SigMF base path")->required();
   replay_cmd->callback([] { std::exit(run_cell(rep)); });
 }

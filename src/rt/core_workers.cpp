@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <exception>
 #include <mutex>
 
 #include "airan/rt/cpu_affinity.h"
@@ -80,10 +81,31 @@ void CoreWorkers::apply(const CoreAllocation& allocation, std::vector<unsigned>&
     lent_set_changed = true;
   }
   const auto lent_now = static_cast<unsigned>(std::count(lent_.begin(), lent_.end(), true));
+  // With a core lent, the driver has been moved onto the lent cores; with none, it may still be
+  // finishing a step on a reclaimed core, where it must yield to the RAN worker.
+  const bool driver_idle = !allocation.shared && lent_now == 0;
+  if (driver_idle != driver_idle_ || !driver_policy_set_) set_driver_priority(!driver_idle);
   const unsigned lent_before = lent_count_.exchange(lent_now, std::memory_order_acq_rel);
   if (lent_set_changed) keep_driver_on_lent_cores();
   if (lent_before == 0 && lent_now > 0) ai_wake_.notify_all();
   current_ = {ran_cores, allocation.shared};
+}
+
+// The AI driver runs pieces of its step itself and cannot be parked mid-step: when the last lent
+// core is reclaimed while the driver runs there, it finishes the step on a RAN core. Until a core
+// is lent again it runs at SCHED_IDLE, so it only gets CPU time no RAN worker wants; otherwise
+// (on lent cores, or shared mode where the OS decides by design) at normal priority.
+void CoreWorkers::set_driver_priority(bool normal) {
+  if (!ai_driver_.joinable()) return;
+  driver_policy_set_ = true;
+  driver_idle_ = !normal;
+#ifdef __linux__
+  sched_param param{};
+  param.sched_priority = 0;
+  pthread_setschedparam(ai_driver_.native_handle(), normal ? SCHED_OTHER : SCHED_IDLE, &param);
+#else
+  (void)normal;
+#endif
 }
 
 void CoreWorkers::keep_driver_on_lent_cores() {
@@ -190,11 +212,38 @@ void CoreWorkers::execute(Worker& w, RanTask& task) {
   if (released != 0) wake_ran_workers();
 }
 
+std::string CoreWorkers::last_ai_error() const {
+  std::lock_guard<SpinLock> guard(ai_error_lock_);
+  return ai_error_;
+}
+
+// Runs AI steps while any core is lent. AiWorkload::run_step must not throw; one that does anyway
+// is contained here: the failure is counted and kept, and after max_ai_failures in a row the
+// driver stops stepping. The RAN workers never depend on this thread.
 void CoreWorkers::ai_driver_main() {
+  unsigned failures_in_a_row = 0;
   while (!stop_.load(std::memory_order_acquire)) {
     const uint32_t epoch = ai_wake_.epoch();
-    if (lent_count_.load(std::memory_order_acquire) > 0) {
-      ai_->run_step();
+    if (lent_count_.load(std::memory_order_acquire) > 0 &&
+        !ai_stopped_.load(std::memory_order_relaxed)) {
+      std::string error;
+      try {
+        ai_->run_step();
+        failures_in_a_row = 0;
+        continue;
+      } catch (const std::exception& e) {
+        error = e.what();
+      } catch (...) {
+        error = "unknown exception";
+      }
+      ai_failures_.fetch_add(1, std::memory_order_relaxed);
+      {
+        std::lock_guard<SpinLock> guard(ai_error_lock_);
+        ai_error_ = std::move(error);
+      }
+      if (++failures_in_a_row >= std::max(1u, config_.max_ai_failures)) {
+        ai_stopped_.store(true, std::memory_order_release);
+      }
       continue;
     }
     ai_wake_.wait(epoch);

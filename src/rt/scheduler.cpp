@@ -55,6 +55,7 @@ Status validate(const SchedulerConfig& config) {
                  " ns not in [0, 10000000] ns"};
   }
   if (config.queue_capacity < 16) return Error{"queue_capacity: must be >= 16"};
+  if (config.max_ai_failures < 1) return Error{"max_ai_failures: must be >= 1"};
   return Status::ok();
 }
 
@@ -77,7 +78,8 @@ Scheduler::Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> poli
       model_(model),
       ai_(ai),
       queue_(config.queue_capacity),
-      workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin}, queue_, ai),
+      workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin, config.max_ai_failures},
+               queue_, ai),
       metrics_(config.tick_record_limit) {
   completed_tasks_.reserve(1024);
   running_.reserve(config.cpus.size());
@@ -152,6 +154,11 @@ LiveCounters Scheduler::live() const {
   l.ticks = live_ticks_.load(std::memory_order_relaxed);
   l.ran_cores = live_ran_cores_.load(std::memory_order_relaxed);
   l.lent_cores = live_lent_cores_.load(std::memory_order_relaxed);
+  l.ran_core_ticks = live_ran_core_ticks_.load(std::memory_order_relaxed);
+  l.lent_core_ticks = live_lent_core_ticks_.load(std::memory_order_relaxed);
+  l.ran_busy_ns = live_ran_busy_ns_.load(std::memory_order_relaxed);
+  l.ai_failures = workers_.ai_failures();
+  l.ai_stopped = workers_.ai_stopped();
   return l;
 }
 
@@ -214,9 +221,11 @@ void Scheduler::tick(Clock::time_point now) {
   live_ticks_.store(tick_count_, std::memory_order_relaxed);
   unsigned lent = 0;
   for (unsigned c = 0; c < workers_.cores(); ++c) lent += workers_.lent(c) ? 1 : 0;
-  live_ran_cores_.store(record.shared ? workers_.cores() : record.ran_cores,
-                        std::memory_order_relaxed);
+  const unsigned ran = record.shared ? workers_.cores() : record.ran_cores;
+  live_ran_cores_.store(ran, std::memory_order_relaxed);
   live_lent_cores_.store(lent, std::memory_order_relaxed);
+  live_ran_core_ticks_.fetch_add(ran, std::memory_order_relaxed);
+  live_lent_core_ticks_.fetch_add(lent, std::memory_order_relaxed);
 }
 
 Scheduler::Measurement Scheduler::measure(Clock::time_point now) {
@@ -276,6 +285,8 @@ void Scheduler::collect_completed() {
     r.deadline_ns -= start_ns_;
     model_.observe(r.type, c.features, r.actual_ns);
     metrics_.add_task(r);
+    live_ran_busy_ns_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(r.actual_ns, 0)),
+                                std::memory_order_relaxed);
     if (r.missed()) {
       c.graph->mark_missed();
       live_misses_.fetch_add(1, std::memory_order_relaxed);

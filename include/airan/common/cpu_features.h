@@ -15,6 +15,14 @@
 #define AIRAN_VECTOR_CLONES
 #endif
 
+// Lets GCC vectorise compare-and-select loops (clamps) in one function: such selects cannot trap
+// on the values they see. Other compilers ignore it.
+#if defined(__GNUC__) && !defined(__clang__)
+#define AIRAN_NO_TRAPPING_MATH __attribute__((optimize("no-trapping-math")))
+#else
+#define AIRAN_NO_TRAPPING_MATH
+#endif
+
 namespace airan {
 
 /// Instruction-set levels airan has kernels for, best last.

@@ -3,12 +3,14 @@
 // (its worker pops the EDF queue, spins briefly when idle, then blocks) or is lent to AI (its
 // worker blocks and the AI workload's worker for that core runs). Reclaiming a core asks the AI
 // worker to park; the scheduler times how long the park takes. An AI driver thread runs engine
-// steps while any core is lent; it is kept on the lent cores.
+// steps while any core is lent; it is kept on the lent cores, and runs at SCHED_IDLE priority while
+// no core is lent (it cannot be parked mid-step, so it must not delay a RAN worker meanwhile).
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -29,6 +31,9 @@ struct CoreWorkersConfig {
   /// A RAN worker with nothing to run polls the queue this long before it blocks (exclusive mode;
   /// in shared mode it blocks at once and the OS gives the core to AI).
   std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};
+  /// AI steps that throw in a row before the AI driver stops running steps (the RAN is never
+  /// affected: lent cores then stay idle until the runtime stops). >= 1.
+  unsigned max_ai_failures = 3;
 };
 
 /// A task a worker completed, with absolute times (ns since the clock's epoch).
@@ -81,6 +86,13 @@ class CoreWorkers {
   /// RAN tasks executing now.
   size_t running_count() const;
 
+  /// AI steps that threw (any thread).
+  uint64_t ai_failures() const { return ai_failures_.load(std::memory_order_relaxed); }
+  /// True once the AI driver gave up after max_ai_failures failed steps in a row (any thread).
+  bool ai_stopped() const { return ai_stopped_.load(std::memory_order_acquire); }
+  /// What the last failed AI step threw ("" when none failed; any thread).
+  std::string last_ai_error() const;
+
  private:
   struct alignas(64) Worker {
     unsigned core = 0;
@@ -101,6 +113,7 @@ class CoreWorkers {
   void execute(Worker& w, RanTask& task);
   void ai_driver_main();
   void keep_driver_on_lent_cores();
+  void set_driver_priority(bool normal);
 
   CoreWorkersConfig config_;
   EdfQueue& queue_;
@@ -111,9 +124,15 @@ class CoreWorkers {
   std::atomic<unsigned> lent_count_{0};
   WakeSignal ai_wake_;
   std::thread ai_driver_;
+  std::atomic<uint64_t> ai_failures_{0};
+  std::atomic<bool> ai_stopped_{false};
+  mutable SpinLock ai_error_lock_;
+  std::string ai_error_;
   CoreAllocation current_{};
   std::vector<bool> lent_;
   bool started_ = false;
+  bool driver_policy_set_ = false;
+  bool driver_idle_ = false;
 };
 
 }  // namespace airan::rt

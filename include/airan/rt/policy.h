@@ -90,6 +90,11 @@ std::unique_ptr<Policy> make_predictive_policy(const PredictiveOptions& options 
 /// `static_ran_cores` sizes "static". The error names `policy` and the known names.
 Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned static_ran_cores = 1);
 
+/// The same with a floor under the RAN's cores for "reactive" and "predictive": `min_ran_cores`
+/// cores always serve the RAN, so a released slot's first tasks never wait for a reclaim.
+Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned static_ran_cores,
+                                              unsigned min_ran_cores);
+
 /// Every policy name, comma separated.
 std::string_view policy_names();
 

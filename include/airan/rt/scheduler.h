@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -39,6 +40,8 @@ struct SchedulerConfig {
   std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};  ///< see CoreWorkersConfig
   size_t queue_capacity = 4096;                                       ///< EDF queue (>= 16)
   size_t tick_record_limit = 1u << 20;                                ///< kept TickRecords
+  /// AI steps that throw in a row before AI work is stopped for the rest of the run (>= 1).
+  unsigned max_ai_failures = 3;
 };
 
 /// Checks `config` (CPU list available, ranges); the error names the field and its allowed range.
@@ -51,6 +54,11 @@ struct LiveCounters {
   uint64_t ticks = 0;
   unsigned ran_cores = 0;
   unsigned lent_cores = 0;
+  uint64_t ran_core_ticks = 0;   ///< Σ over ticks of the cores serving the RAN (shared: all)
+  uint64_t lent_core_ticks = 0;  ///< Σ over ticks of the cores lent to AI
+  uint64_t ran_busy_ns = 0;      ///< Σ duration of the completed RAN tasks, ns
+  uint64_t ai_failures = 0;      ///< AI steps that threw
+  bool ai_stopped = false;       ///< AI work stopped after max_ai_failures failed steps in a row
 };
 
 class Scheduler {
@@ -85,6 +93,8 @@ class Scheduler {
   bool pinned() const;
   /// Counters for a status line (any thread).
   LiveCounters live() const;
+  /// What the last failed AI step threw ("" when none failed; any thread).
+  std::string last_ai_error() const { return workers_.last_ai_error(); }
 
  private:
   /// One iteration of the loop at time `now`: measure, predict, decide, act, record.
@@ -151,6 +161,9 @@ class Scheduler {
   std::atomic<uint64_t> live_ticks_{0};
   std::atomic<unsigned> live_ran_cores_{0};
   std::atomic<unsigned> live_lent_cores_{0};
+  std::atomic<uint64_t> live_ran_core_ticks_{0};
+  std::atomic<uint64_t> live_lent_core_ticks_{0};
+  std::atomic<uint64_t> live_ran_busy_ns_{0};
 };
 
 }  // namespace airan::rt

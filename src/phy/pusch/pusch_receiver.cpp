@@ -89,7 +89,7 @@ void mrc_accumulate(float* __restrict num, float* __restrict den, const float* _
 // The unbiased one-layer estimate num / den and its noise variance N0 / den, in place. The
 // clamps are written as selects and the function compiled without trapping math so that they
 // vectorise (den is a sum of squares: never NaN unless the samples are).
-AIRAN_VECTOR_CLONES __attribute__((optimize("no-trapping-math")))
+AIRAN_VECTOR_CLONES AIRAN_NO_TRAPPING_MATH
 void mrc_finalize(float* __restrict num, float* __restrict den, float n0, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const float inv = 1.0f / (den[i] > 1e-30f ? den[i] : 1e-30f);
