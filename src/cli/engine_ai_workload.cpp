@@ -81,8 +81,8 @@ Expected<std::unique_ptr<EngineAiWorkload>> EngineAiWorkload::create(
   if (options.cores == 0) return Error{"cores: must be >= 1"};
   llm::EngineConfig config;
   config.max_sequences = options.max_sequences;
-  config.kv_budget_tokens = 4096;
-  config.n_ctx = 256;
+  config.n_ctx = options.n_ctx;
+  config.kv_budget_tokens = options.n_ctx * options.max_sequences;
   config.workers = options.cores;
   if (!options.cpus.empty() && options.cpus.size() != options.cores) {
     return Error{"cpus: " + std::to_string(options.cpus.size()) + " CPUs for " +

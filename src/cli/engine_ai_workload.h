@@ -30,6 +30,7 @@ struct EngineAiOptions {
   unsigned cores = 1;            ///< engine workers = runtime cores that may be lent
   uint32_t max_sequences = 4;    ///< sequences batched by the engine
   uint32_t max_tokens = 32;      ///< tokens generated per request
+  uint32_t n_ctx = 256;          ///< context per sequence (prompt + generated; API requests too)
   uint32_t queued_requests = 8;  ///< built-in generator: pending requests kept; 0: generator off
   uint64_t seed = 1;             ///< sampling seed of the first request (then +1 per request)
   /// CPU of each engine worker (position = runtime core); empty: workers stay unpinned. Worker c

@@ -12,11 +12,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "airan/ran/sigmf.h"
 #include "airan/ran/ue_emulator.h"
 #include "cli/commands.h"
+#include "cli/engine_ai_workload.h"
+#include "cli/node_api.h"
 #include "cli/run_config.h"
 #include "cli/run_node.h"
 
@@ -289,6 +295,39 @@ int run_main_job(const RunFlags& flags, const std::vector<CLI::Option*>& field_o
   sigaction(SIGTERM, &action, &old_term);
   RunHooks hooks;
   hooks.stop = &g_stop;
+  // --api: the OpenAI-compatible API on the engine the runtime steps on lent cores. A server that
+  // cannot start is an AI-side failure: a warning, and the RAN runs on.
+  std::unique_ptr<NodeApi> api;
+  const rt::Scheduler* runtime = nullptr;
+  if (!config.api.listen.empty()) {
+    hooks.on_runtime_ready = [&runtime](const rt::Scheduler& s) { runtime = &s; };
+    hooks.on_ai_ready = [&](EngineAiWorkload& ai) {
+      NodeApiOptions o;
+      o.listen = config.api.listen;
+      if (!config.api.key.empty()) o.api_keys.push_back(config.api.key);
+      o.chat_template = config.api.chat_template;
+      o.model_name = config.ai.model.empty()
+                         ? std::string("airan-small")
+                         : std::filesystem::path(config.ai.model).stem().string();
+      auto started = NodeApi::start(ai.engine(), o, [&runtime] {
+        return runtime == nullptr ? std::string() : ran_metrics_text(runtime->live());
+      });
+      if (!started) {
+        std::printf("airan run: WARNING: %s; running without the API\n",
+                    started.error().message.c_str());
+        return;
+      }
+      api = std::move(*started);
+      ai.set_event_sink([router = &api->router()](std::span<const llm::TokenEvent> events) {
+        router->deliver(events);
+      });
+      std::printf("airan run: OpenAI-compatible API on http://%s/v1 (port %u)\n",
+                  config.api.listen.c_str(), api->port());
+    };
+    hooks.on_stopped = [&api] {
+      if (api) api->stop();
+    };
+  }
   auto result = run_node(config, hooks);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);

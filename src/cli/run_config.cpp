@@ -56,11 +56,14 @@ ai:
   model: ""             # GGUF file; "" = a small random model written to a temp dir
   required: false       # true: an AI setup failure stops the run before it starts
   max_sequences: 4
+  ctx: 512              # context per sequence, tokens (API prompts + replies must fit)
   max_tokens: 32        # tokens generated per request
   queued_requests: 8    # built-in call-centre generator keeps this many pending; 0 = off
 
 api:
-  listen: ""            # host:port of the OpenAI-compatible API (reserved); "" = off
+  listen: ""            # host:port of the OpenAI-compatible API (port 0: any free); "" = off
+  key: ""               # Bearer API key; "" = no authentication
+  chat_template: chatml # for models without a recognised chat template
 
 report:
   dir: airan-report/{time}   # {time} = YYYYmmdd-HHMMSS
@@ -301,8 +304,15 @@ std::vector<RunConfigField> make_fields() {
   f.push_back(integer_field<unsigned>("ai.queued_requests", "",
                                       "Requests the built-in generator keeps pending (0: off)",
                                       [](C& c) -> unsigned& { return c.ai.queued_requests; }));
-  f.push_back(string_field("api.listen", "--api", "host:port of the OpenAI API (reserved)",
+  f.push_back(integer_field<unsigned>("ai.ctx", "--ctx", "Context per sequence, tokens",
+                                      [](C& c) -> unsigned& { return c.ai.ctx; }));
+  f.push_back(string_field("api.listen", "--api", "host:port of the OpenAI-compatible API",
                            [](C& c) -> std::string& { return c.api.listen; }));
+  f.push_back(string_field("api.key", "--api-key", "Bearer API key (empty: none)",
+                           [](C& c) -> std::string& { return c.api.key; }));
+  f.push_back(string_field("api.chat_template", "--chat-template",
+                           "Chat template for models without one",
+                           [](C& c) -> std::string& { return c.api.chat_template; }));
   f.push_back(string_field("report.dir", "--report", "Report folder ({time} = timestamp)",
                            [](C& c) -> std::string& { return c.report.dir; }));
   f.push_back(bool_field("report.status", "--status", "Status line every second (true/false)",
@@ -466,6 +476,22 @@ std::string expand_report_dir(const std::string& dir, const std::string& timesta
   return out;
 }
 
+Expected<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen,
+                                                        const std::string& field) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return Error{field + ": \"" + listen + "\" is not host:port (e.g. 127.0.0.1:8080)"};
+  }
+  unsigned port = 0;
+  const char* first = listen.data() + colon + 1;
+  const char* last = listen.data() + listen.size();
+  const auto [end, ec] = std::from_chars(first, last, port);
+  if (ec != std::errc() || end != last || first == last || port > 65535) {
+    return Error{field + ": port \"" + listen.substr(colon + 1) + "\" is not a number 0..65535"};
+  }
+  return std::make_pair(listen.substr(0, colon), static_cast<uint16_t>(port));
+}
+
 Status validate(const RunConfig& c) {
   const auto range = [](const std::string& field, double v, double lo, double hi) -> Status {
     if (!(v >= lo && v <= hi)) {
@@ -542,19 +568,12 @@ Status validate(const RunConfig& c) {
     return Error{"ai.model: file not found: " + c.ai.model + " (ai.required is true)"};
   }
   if (Status s = range("ai.max_sequences", c.ai.max_sequences, 1, 64); !s) return s;
-  if (Status s = range("ai.max_tokens", c.ai.max_tokens, 1, 128); !s) return s;  // n_ctx 256
+  if (Status s = range("ai.ctx", c.ai.ctx, 64, 32768); !s) return s;
+  if (Status s = range("ai.max_tokens", c.ai.max_tokens, 1, c.ai.ctx / 2); !s) return s;
   if (Status s = range("ai.queued_requests", c.ai.queued_requests, 0, 4096); !s) return s;
 
   if (!c.api.listen.empty()) {
-    const size_t colon = c.api.listen.rfind(':');
-    unsigned port = 0;
-    const char* first = c.api.listen.data() + (colon == std::string::npos ? 0 : colon + 1);
-    const char* last = c.api.listen.data() + c.api.listen.size();
-    const auto r = std::from_chars(first, last, port);
-    if (colon == std::string::npos || colon == 0 || r.ec != std::errc() || r.ptr != last ||
-        port == 0 || port > 65535) {
-      return Error{"api.listen: \"" + c.api.listen + "\" is not host:port (port 1..65535)"};
-    }
+    if (auto listen = parse_listen(c.api.listen, "api.listen"); !listen) return listen.error();
   }
   if (c.report.dir.empty()) return Error{"report.dir: must not be empty"};
   return Status::ok();

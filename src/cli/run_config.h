@@ -53,12 +53,15 @@ struct RunConfig {
     std::string model;      ///< GGUF file; empty: a small random model written to a temp dir
     bool required = false;  ///< an AI setup failure stops the run before it starts (else RAN-only)
     unsigned max_sequences = 4;
+    unsigned ctx = 512;  ///< context per sequence, tokens
     unsigned max_tokens = 32;      ///< tokens per generated request
     unsigned queued_requests = 8;  ///< built-in generator: requests kept pending; 0: generator off
   } ai;
 
   struct Api {
     std::string listen;  ///< host:port of the OpenAI-compatible API; empty: off
+    std::string key;     ///< Bearer API key; empty: no authentication
+    std::string chat_template = "chatml";  ///< for models without a recognised template
   } api;
 
   struct Report {
@@ -96,6 +99,10 @@ Status apply_run_assignment(RunConfig& config, std::string_view assignment);
 
 /// The embedded default. Never fails (a unit test keeps it loadable).
 RunConfig default_run_config();
+
+/// "host:port" split. Error: names `field` and what is wrong.
+Expected<std::pair<std::string, uint16_t>> parse_listen(const std::string& listen,
+                                                        const std::string& field);
 
 /// Checks every field's range and combination before anything starts; the error names the field
 /// and what was expected (CPU not available, bandwidth/numerology not allowed, unknown policy...).

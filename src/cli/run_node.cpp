@@ -150,6 +150,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
       eo.cores = n_cores;
       eo.max_sequences = config.ai.max_sequences;
       eo.max_tokens = config.ai.max_tokens;
+      eo.n_ctx = config.ai.ctx;
       eo.queued_requests = config.ai.queued_requests;
       eo.seed = config.seed;
       eo.cpus = r.cpus;
@@ -173,11 +174,6 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
       r.ai_status = "disabled: " + setup.message();
       print("airan run: WARNING: " + r.warnings.back());
     }
-  }
-  if (!config.api.listen.empty()) {
-    r.warnings.push_back("api.listen " + config.api.listen +
-                         ": the API server is not wired into airan run yet; not listening");
-    print("airan run: WARNING: " + r.warnings.back());
   }
 
   // RAN side: the bank of emulated slots.
@@ -216,6 +212,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   auto scheduler_or = rt::Scheduler::create(sc, std::move(*policy), *durations, ai);
   if (!scheduler_or) return Error{"runtime." + scheduler_or.error().message};
   rt::Scheduler& s = **scheduler_or;
+  if (hooks.on_runtime_ready) hooks.on_runtime_ready(s);
   if (engine && hooks.on_ai_ready) hooks.on_ai_ready(*engine);
 
   const ran::LoadProfile profile = make_profile(config);

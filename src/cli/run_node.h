@@ -22,6 +22,7 @@
 #include "airan/common/expected.h"
 #include "airan/rt/ai_workload.h"
 #include "airan/rt/metrics.h"
+#include "airan/rt/scheduler.h"
 #include "cli/run_config.h"
 
 namespace airan::cli {
@@ -81,6 +82,8 @@ struct RunHooks {
   /// Called with the LLM engine once it is set up, before the runtime starts (an API server
   /// attaches here: EngineAiWorkload::engine() and set_event_sink()).
   std::function<void(EngineAiWorkload&)> on_ai_ready;
+  /// Called with the runtime once it exists, before it starts (e.g. for live /metrics).
+  std::function<void(const rt::Scheduler&)> on_runtime_ready;
   /// Called after the runtime has stopped, while the engine still exists.
   std::function<void()> on_stopped;
   /// An AI workload to run on lent cores instead of the LLM engine (at least as many cores as

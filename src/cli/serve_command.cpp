@@ -16,6 +16,7 @@
 #include "airan/llm/engine.h"
 #include "airan/serve/api_server.h"
 #include "airan/serve/generation_router.h"
+#include "cli/callcenter_route.h"
 #include "cli/commands.h"
 
 namespace airan::cli {
@@ -107,6 +108,7 @@ int run_serve(const ServeOptions& o) {
     return 2;
   }
 
+  add_callcenter_route(**server, router, {});  // POST /v1/callcenter/analyze
   serve::EngineLoop loop(router);
   loop.start();
   if (Status s = (*server)->start(); !s) {

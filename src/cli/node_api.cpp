@@ -1,0 +1,58 @@
+#include "cli/node_api.h"
+
+#include <utility>
+
+#include "cli/callcenter_route.h"
+#include "cli/run_config.h"
+
+namespace airan::cli {
+
+std::string ran_metrics_text(const rt::LiveCounters& live) {
+  std::string out;
+  const auto metric = [&out](const char* name, const char* type, const char* help, double value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  metric("airan_ran_slots_total", "counter", "Slots the runtime completed.",
+         static_cast<double>(live.slots_done));
+  metric("airan_ran_deadline_misses_total", "counter", "RAN tasks that finished after their deadline.",
+         static_cast<double>(live.misses));
+  metric("airan_ran_cores", "gauge", "Cores serving the RAN now.", live.ran_cores);
+  metric("airan_ai_lent_cores", "gauge", "Cores lent to AI work now.", live.lent_cores);
+  metric("airan_scheduler_ticks_total", "counter", "Scheduler periods run.",
+         static_cast<double>(live.ticks));
+  metric("airan_ai_failures_total", "counter", "AI engine steps that failed.",
+         static_cast<double>(live.ai_failures));
+  return out;
+}
+
+NodeApi::NodeApi(llm::Engine& engine, size_t max_queued) : router_(engine, {max_queued}) {}
+
+NodeApi::~NodeApi() { stop(); }
+
+Expected<std::unique_ptr<NodeApi>> NodeApi::start(llm::Engine& engine, const NodeApiOptions& options,
+                                                  std::function<std::string()> extra_metrics) {
+  auto address = parse_listen(options.listen, "api.listen");
+  if (!address) return address.error();
+  if (options.max_queued == 0) return Error{"api.max_queued: must be >= 1"};
+  std::unique_ptr<NodeApi> api(new NodeApi(engine, options.max_queued));
+  serve::ApiServerConfig sc;
+  sc.http.host = address->first;
+  sc.http.port = address->second;
+  sc.api_keys = options.api_keys;
+  sc.model_name = options.model_name;
+  sc.chat_template = options.chat_template;
+  auto server = serve::ApiServer::create(api->router_, sc);
+  if (!server) return Error{"api: " + server.error().message};
+  api->server_ = std::move(*server);
+  add_callcenter_route(*api->server_, api->router_, {});
+  if (extra_metrics) api->server_->set_extra_metrics(std::move(extra_metrics));
+  if (Status s = api->server_->start(); !s) return Error{"api.listen " + options.listen + ": " + s.message()};
+  return api;
+}
+
+void NodeApi::stop() {
+  if (server_) server_->stop();
+}
+
+}  // namespace airan::cli
