@@ -2,15 +2,22 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "airan/rt/cpu_affinity.h"
 #include "airan/rt/policy.h"
+#include "airan/predict/online.h"
+#include "airan/predict/quantile_tree.h"
+#include "airan/rt/online_duration_model.h"
 #include "airan/rt/recent_quantile_model.h"
+#include "airan/rt/recording_duration_model.h"
 #include "airan/rt/scheduler.h"
 #include "cli/commands.h"
 #include "cli/engine_ai_workload.h"
@@ -31,12 +38,38 @@ struct TempDir {
   }
 };
 
+// `predictive` with task durations from the AI-for-RAN model instead of recent history.
+constexpr const char* kPredictiveModel = "predictive+model";
+
+// The policy a row name stands for.
+std::string policy_of(const std::string& name) {
+  return name == kPredictiveModel ? "predictive" : name;
+}
+
+// Runs one policy. Durations: recent history, or `tree` (online: drifting task types retrain);
+// `record` (may be null) receives every task execution.
 Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptions& o,
-                                 PuschSlotSource& source, const std::filesystem::path& model) {
-  auto policy = rt::make_policy(name, o.static_ran_cores);
+                                 PuschSlotSource& source, const std::filesystem::path& model,
+                                 std::shared_ptr<const predict::QuantileTreeModel> tree,
+                                 predict::Trace* record) {
+  auto policy = rt::make_policy(policy_of(name), o.static_ran_cores);
   if (!policy) return policy.error();
-  auto durations = rt::RecentQuantileModel::create({});
-  if (!durations) return durations.error();
+  auto recent = rt::RecentQuantileModel::create({});
+  if (!recent) return recent.error();
+  rt::TaskDurationModel* durations = &*recent;
+  std::optional<predict::OnlinePredictor> online;
+  std::optional<rt::OnlineDurationModel> online_durations;
+  if (tree) {
+    online.emplace(tree, predict::OnlineOptions{});
+    online_durations.emplace(*online, *recent);
+    durations = &*online_durations;
+  }
+  constexpr size_t kMaxRecordedTasks = 1u << 20;
+  std::optional<rt::RecordingDurationModel> recording;
+  if (record != nullptr) {
+    recording.emplace(*durations, kMaxRecordedTasks);
+    durations = &*recording;
+  }
   rt::SchedulerConfig config;
   config.cpus = rt::allowed_cpus();
   EngineAiOptions ai_options;
@@ -94,6 +127,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.wall_s = m.wall_s;
   (void)closed0;
   (*scheduler).reset();  // before the AI workload and the durations model
+  if (recording) *record = recording->trace();
   source.release_all();  // receivers of abandoned slots (no task runs any more)
   if (!failure) return Error{name + ": " + failure.message()};
   return row;
@@ -122,10 +156,25 @@ nlohmann::json to_json(const PolicyBenchRow& r) {
 
 Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions& o) {
   std::vector<std::string> names = o.policies;
-  if (names.empty()) names.assign(std::begin(kAllPolicies), std::end(kAllPolicies));
+  if (names.empty()) {
+    names.assign(std::begin(kAllPolicies), std::end(kAllPolicies));
+    names.emplace_back(kPredictiveModel);
+  }
   for (const auto& n : names) {
-    if (auto p = rt::make_policy(n, o.static_ran_cores); !p)
+    if (auto p = rt::make_policy(policy_of(n), o.static_ran_cores); !p)
       return Error{"--policies: " + n + ": " + p.error().message};
+  }
+  std::shared_ptr<const predict::QuantileTreeModel> tree;
+  if (!o.predictor.empty()) {
+    auto loaded = predict::QuantileTreeModel::load(o.predictor);
+    if (!loaded) return Error{"--predictor: " + loaded.error().message};
+    tree = std::make_shared<const predict::QuantileTreeModel>(std::move(*loaded));
+  } else {
+    const auto model_row = std::find(names.begin(), names.end(), kPredictiveModel);
+    if (model_row != names.end() && std::find(names.begin(), model_row, "predictive") == model_row) {
+      return Error{"--policies: predictive+model needs --predictor FILE, or predictive before it "
+                   "(its run records the trace the model is trained on)"};
+    }
   }
   TempDir tmp;
   std::filesystem::path model = o.model;
@@ -147,9 +196,21 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
   if (!source) return source.error();
   std::vector<PolicyBenchRow> rows;
   for (const auto& n : names) {
-    auto row = run_one(n, o, **source, model);
+    const bool trains = n == "predictive" && tree == nullptr;
+    predict::Trace trace;
+    auto row = run_one(n, o, **source, model, n == kPredictiveModel ? tree : nullptr,
+                       trains ? &trace : nullptr);
     if (!row) return row.error();
     rows.push_back(std::move(*row));
+    if (trains) {
+      // The AI-for-RAN model, trained on the task executions this node just measured.
+      predict::QuantileTreeOptions to;
+      to.quantile = o.predictor_quantile;
+      auto trained = predict::QuantileTreeModel::train(trace, {}, to);
+      if (!trained) return Error{"training the predictor on the predictive run's trace: " +
+                                 trained.error().message};
+      tree = std::make_shared<const predict::QuantileTreeModel>(std::move(*trained));
+    }
   }
   return rows;
 }
@@ -168,6 +229,12 @@ void add_bench_policies_command(CLI::App& bench) {
   cmd->add_option("--static-ran-cores", o.static_ran_cores, "RAN cores of the static policy");
   cmd->add_option("--policies", policies, "Comma-separated policies (default: all)");
   cmd->add_option("--model", o.model, "GGUF model for the AI side (default: a small random one)");
+  cmd->add_option("--predictor", o.predictor,
+                  "Quantile-tree model for predictive+model (default: trained on the predictive "
+                  "run's own task trace)");
+  cmd->add_option("--predictor-quantile", o.predictor_quantile,
+                  "Target quantile of the model trained here")
+      ->check(CLI::Range(0.9, 0.999999));
   cmd->add_flag("--json", json, "Print a JSON array instead of a table");
   cmd->callback([] {
     o.policies.clear();
@@ -187,11 +254,11 @@ void add_bench_policies_command(CLI::App& bench) {
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
-    std::printf("%-13s %7s %7s %9s %10s %11s %11s %11s %9s\n", "policy", "slots", "misses",
+    std::printf("%-16s %7s %7s %9s %10s %11s %11s %11s %9s\n", "policy", "slots", "misses",
                 "miss_rate", "reclaimed", "ai_tok/s", "park_p99us", "slot_p99us", "TB_ok");
     for (const auto& r : *rows) {
       std::printf(
-          "%-13s %7llu %7llu %9.5f %10.3f %11.1f %11.1f %11.1f %4llu/%-4llu\n", r.policy.c_str(),
+          "%-16s %7llu %7llu %9.5f %10.3f %11.1f %11.1f %11.1f %4llu/%-4llu\n", r.policy.c_str(),
           static_cast<unsigned long long>(r.slots), static_cast<unsigned long long>(r.misses),
           r.miss_rate, r.reclaimed_fraction, r.ai_tokens_per_s, r.park_p99_us, r.slot_p99_us,
           static_cast<unsigned long long>(r.tbs_ok), static_cast<unsigned long long>(r.tbs));

@@ -19,6 +19,10 @@ struct PolicyBenchOptions {
   /// Policies to run, in order; empty: every policy.
   std::vector<std::string> policies;
   std::string model;  ///< GGUF model; empty: a small random model written to a temp dir
+  /// Quantile-tree model file for `predictive+model`; empty: trained on the task executions the
+  /// `predictive` run recorded (the node's own trace; `predictive` must then run first).
+  std::string predictor;
+  double predictor_quantile = 0.9999;  ///< target quantile of the model trained here
 };
 
 struct PolicyBenchRow {

@@ -340,7 +340,7 @@ int run_main_job(const RunFlags& flags, const std::vector<CLI::Option*>& field_o
     std::fprintf(stderr, "airan run: report: %s\n", s.message().c_str());
     return 1;
   }
-  std::printf("report: %s/{report.json, timeline.csv, timeline.svg, config.yaml}\n",
+  std::printf("report: %s/{report.json, timeline.csv, timeline.svg, config.yaml, tasks.csv}\n",
               result->report_dir.c_str());
   return 0;
 }

@@ -13,7 +13,9 @@
 #include "airan/predict/quantile_tree.h"
 #include "airan/ran/traffic.h"
 #include "airan/rt/policy.h"
-#include "airan/rt/predictor_duration_model.h"
+#include "airan/predict/online.h"
+#include "airan/rt/online_duration_model.h"
+#include "airan/rt/recording_duration_model.h"
 #include "airan/rt/recent_quantile_model.h"
 #include "airan/rt/scheduler.h"
 #include "cli/engine_ai_workload.h"
@@ -107,16 +109,24 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   qo.quantile = config.runtime.quantile;
   auto recent = rt::RecentQuantileModel::create(qo);
   if (!recent) return Error{"runtime.quantile: " + recent.error().message};
-  std::optional<predict::QuantileTreeModel> tree;
-  std::optional<rt::PredictorDurationModel> tree_durations;
+  // The model runs online: task types whose coverage drifts below its quantile are retrained in
+  // the background on recent executions and swapped in.
+  std::optional<predict::OnlinePredictor> online;
+  std::optional<rt::OnlineDurationModel> tree_durations;
   rt::TaskDurationModel* durations = &*recent;
   if (!config.runtime.predictor.empty()) {
     auto loaded = predict::QuantileTreeModel::load(config.runtime.predictor);
     if (!loaded) return Error{"runtime.predictor: " + loaded.error().message};
-    tree.emplace(std::move(*loaded));
-    tree_durations.emplace(*tree, *recent);
+    online.emplace(std::make_shared<const predict::QuantileTreeModel>(std::move(*loaded)),
+                   predict::OnlineOptions{});
+    tree_durations.emplace(*online, *recent);
     durations = &*tree_durations;
   }
+  // Every task execution also becomes a row of the node's own trace (report: tasks.csv), the
+  // data `airan bench predictor` and retraining read.
+  constexpr size_t kMaxTraceRows = 200000;
+  rt::RecordingDurationModel recording(*durations, kMaxTraceRows);
+  durations = &recording;
 
   // AI side. Nothing here may stop the RAN unless the user asked for it (ai.required).
   TempDir tmp;
@@ -335,6 +345,8 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   r.ai_failures = live.ai_failures;
   r.ai_stopped = live.ai_stopped;
   r.last_ai_error = s.last_ai_error();
+  r.task_trace = recording.trace();
+  if (online) r.predictor_retrains = online->retrain_count();
   r.tbs = source.tbs();
   r.tbs_ok = source.tbs_ok();
   r.stage_errors = source.stage_errors();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "airan/common/expected.h"
+#include "airan/predict/trace.h"
 #include "airan/rt/ai_workload.h"
 #include "airan/rt/metrics.h"
 #include "airan/rt/scheduler.h"
@@ -53,6 +54,8 @@ struct RunResult {
   bool pinned = false;       ///< every worker pinned to its CPU
   bool interrupted = false;  ///< stopped by the stop flag (SIGINT/SIGTERM) before duration_s
   std::vector<std::string> warnings;
+  predict::Trace task_trace;       ///< every task execution (first rows), as trace rows
+  size_t predictor_retrains = 0;   ///< online model swaps (runtime.predictor)
   double slot_us = 0;  ///< slot duration
   unsigned bank_slots = 0;
 

@@ -354,6 +354,13 @@ std::string format_summary(const RunResult& r) {
       "       tick work p50 / p99 %.1f / %.1f us; predictions below actual %.2f %% of "
       "tasks\n",
       m.tick_work.p50_us, m.tick_work.p99_us, 100 * m.underpredicted_fraction);
+  out += strf("       task durations: %s; %zu executions recorded (tasks.csv)\n",
+              r.config.runtime.predictor.empty()
+                  ? "recent-history quantile per task type"
+                  : ("quantile-tree model " + r.config.runtime.predictor + ", " +
+                     std::to_string(r.predictor_retrains) + " online retrains")
+                        .c_str(),
+              r.task_trace.rows());
   for (const std::string& w : r.warnings) out += "WARN   " + w + "\n";
   return out;
 }
@@ -510,6 +517,7 @@ Status write_run_report(const RunResult& r, const std::string& dir) {
   if (Status s = write_file(base / "timeline.csv", csv); !s) return s;
   if (Status s = write_file(base / "timeline.svg", timeline_svg(r)); !s) return s;
   if (Status s = write_file(base / "config.yaml", to_yaml(r.config)); !s) return s;
+  if (Status s = predict::save_trace(r.task_trace, base / "tasks.csv"); !s) return s;
   return Status::ok();
 }
 
