@@ -13,12 +13,8 @@ callcenter::ChatFn router_chat_fn(serve::GenerationRouter& router,
              -> Expected<std::string> {
     auto prompt = prompter.render(messages);
     if (!prompt) return Error{"chat template: " + prompt.error().message};
-    llm::GenerationRequest request;
-    request.prompt = std::move(prompt.value());
-    request.parse_special = true;  // the template's control tokens
-    request.max_tokens = options.max_tokens;
-    request.sampling.temperature = options.temperature;
-    request.sampling.seed = options.seed;
+    llm::GenerationRequest request =
+        callcenter::chat_generation_request(std::move(prompt.value()), options);
     request.json_object = options.json_object;
     auto stream = router.submit(request);
     if (!stream) return Error{"generation: " + stream.error().message};

@@ -2,27 +2,28 @@
 
 #include <utility>
 
+#include "airan/serve/serve_metrics.h"
 #include "cli/callcenter_route.h"
 #include "cli/run_config.h"
 
 namespace airan::cli {
 
 std::string ran_metrics_text(const rt::LiveCounters& live) {
+  using serve::append_metric;
+  using std::to_string;
   std::string out;
-  const auto metric = [&out](const char* name, const char* type, const char* help, double value) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(value) + "\n";
-  };
-  metric("airan_ran_slots_total", "counter", "Slots the runtime completed.",
-         static_cast<double>(live.slots_done));
-  metric("airan_ran_deadline_misses_total", "counter", "RAN tasks that finished after their deadline.",
-         static_cast<double>(live.misses));
-  metric("airan_ran_cores", "gauge", "Cores serving the RAN now.", live.ran_cores);
-  metric("airan_ai_lent_cores", "gauge", "Cores lent to AI work now.", live.lent_cores);
-  metric("airan_scheduler_ticks_total", "counter", "Scheduler periods run.",
-         static_cast<double>(live.ticks));
-  metric("airan_ai_failures_total", "counter", "AI engine steps that failed.",
-         static_cast<double>(live.ai_failures));
+  append_metric(out, "airan_ran_slots_total", "counter", "Slots the runtime completed.",
+                to_string(live.slots_done));
+  append_metric(out, "airan_ran_deadline_misses_total", "counter",
+                "RAN tasks that finished after their deadline.", to_string(live.misses));
+  append_metric(out, "airan_ran_cores", "gauge", "Cores serving the RAN now.",
+                to_string(live.ran_cores));
+  append_metric(out, "airan_ai_lent_cores", "gauge", "Cores lent to AI work now.",
+                to_string(live.lent_cores));
+  append_metric(out, "airan_scheduler_ticks_total", "counter", "Scheduler periods run.",
+                to_string(live.ticks));
+  append_metric(out, "airan_ai_failures_total", "counter", "AI engine steps that failed.",
+                to_string(live.ai_failures));
   return out;
 }
 

@@ -28,11 +28,16 @@ std::string label_value(const std::string& s) {
 }
 
 void counter(std::string& out, const char* name, const char* help, uint64_t value) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-         " " + std::to_string(value) + "\n";
+  append_metric(out, name, "counter", help, std::to_string(value));
 }
 
 }  // namespace
+
+void append_metric(std::string& out, const char* name, const char* type, const char* help,
+                   const std::string& value) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + value + "\n";
+}
 
 void LatencyHistogram::observe(double seconds) {
   for (size_t i = 0; i < kBounds.size(); ++i) {

@@ -26,6 +26,7 @@
 #include "airan/callcenter/transcript.h"
 #include "airan/common/expected.h"
 #include "airan/llm/chat_template.h"
+#include "airan/llm/engine.h"
 
 namespace airan::callcenter {
 
@@ -36,6 +37,10 @@ struct ChatCallOptions {
   uint64_t seed = 42;         ///< sampling seed (repeatable analyses)
   bool json_object = true;    ///< ask for JSON-constrained output where the backend can
 };
+
+/// The engine request of one chat call: `prompt` as the chat template rendered it (its control
+/// tokens parsed as such) with the call's sampling and length. JSON mode is the backend's to set.
+llm::GenerationRequest chat_generation_request(std::string prompt, const ChatCallOptions& options);
 
 /// Sends `messages` to a chat model and returns the assistant's reply text. Error: the backend
 /// failed (transport, HTTP status, engine error), with its message.

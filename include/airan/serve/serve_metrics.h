@@ -14,6 +14,11 @@
 
 namespace airan::serve {
 
+/// Appends one metric in the Prometheus text exposition format: its HELP and TYPE lines and one
+/// sample, `value` already formatted (e.g. std::to_string of a counter).
+void append_metric(std::string& out, const char* name, const char* type, const char* help,
+                   const std::string& value);
+
 /// A histogram with fixed bucket bounds in seconds.
 class LatencyHistogram {
  public:

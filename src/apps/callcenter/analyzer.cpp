@@ -163,6 +163,16 @@ void redact_all(const Transcript& t, CallAnalysis& a) {
 
 }  // namespace
 
+llm::GenerationRequest chat_generation_request(std::string prompt, const ChatCallOptions& options) {
+  llm::GenerationRequest request;
+  request.prompt = std::move(prompt);
+  request.parse_special = true;  // the template writes the model's control tokens as text
+  request.sampling.temperature = options.temperature;
+  request.sampling.seed = options.seed;
+  request.max_tokens = options.max_tokens;
+  return request;
+}
+
 std::string_view field_source_name(FieldSource source) {
   return source == FieldSource::kModel ? "model" : "rules";
 }

@@ -51,12 +51,7 @@ Expected<ChatFn> make_engine_chat_fn(llm::Engine& engine, std::string_view templ
                                         const ChatCallOptions& options) -> Expected<std::string> {
         auto prompt = chat_template.render(messages, render);
         if (!prompt) return Error{"chat template: " + prompt.error().message};
-        llm::GenerationRequest request;
-        request.prompt = std::move(*prompt);
-        request.parse_special = true;  // the template writes the model's control tokens as text
-        request.sampling.temperature = options.temperature;
-        request.sampling.seed = options.seed;
-        request.max_tokens = options.max_tokens;
+        llm::GenerationRequest request = chat_generation_request(std::move(*prompt), options);
         request.stop = stop_strings(chat_template.family());
         std::lock_guard<std::mutex> lock(*mutex);
         auto id = e->submit(request);
