@@ -11,11 +11,11 @@
 #include <optional>
 #include <thread>
 
-#include "airan/rt/cpu_affinity.h"
-#include "airan/rt/policy.h"
 #include "airan/predict/online.h"
 #include "airan/predict/quantile_tree.h"
+#include "airan/rt/cpu_affinity.h"
 #include "airan/rt/online_duration_model.h"
+#include "airan/rt/policy.h"
 #include "airan/rt/recent_quantile_model.h"
 #include "airan/rt/recording_duration_model.h"
 #include "airan/rt/scheduler.h"
@@ -72,6 +72,8 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   }
   rt::SchedulerConfig config;
   config.cpus = rt::allowed_cpus();
+  config.realtime_priority = o.realtime_priority;
+  config.period = std::chrono::microseconds(o.period_us);
   EngineAiOptions ai_options;
   ai_options.cores = static_cast<unsigned>(config.cpus.size());
   ai_options.seed = o.seed;
@@ -89,22 +91,30 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::milliseconds(2);
   uint64_t submitted = 0;
   Status failure;
-  for (size_t k = 0; k < source.slots(); ++k) {
-    // The slot's samples are complete at its end; hand it over shortly before, as a front end.
-    const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
-    std::this_thread::sleep_until(release - std::chrono::microseconds(100));
-    // Every receiver busy means slots pile up far past their deadlines: wait for one to close.
-    const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
-    while (!source.receiver_free() && rt::Clock::now() < give_up) std::this_thread::yield();
-    auto graph = source.make_slot(k, release, release + 3 * dt);
-    if (!graph) {
-      failure = graph.error();
-      break;
+  {
+    const rt::RealtimeScope realtime(
+        rt::RealtimePriorities::from_base(o.realtime_priority).submitter);
+    rt::set_timer_slack_ns(1);
+    for (size_t k = 0; k < source.slots(); ++k) {
+      // The slot's samples are complete at its end; hand it over shortly before, as a front end.
+      const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
+      std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+      // Every receiver busy means slots pile up far past their deadlines: wait for one to close.
+      const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
+      while (!source.receiver_free() && rt::Clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::microseconds(50));  // never spin at RT priority
+      }
+      auto graph = source.make_slot(k, release, release + 3 * dt);
+      if (!graph) {
+        failure = graph.error();
+        break;
+      }
+      s.submit(std::move(*graph));
+      ++submitted;
     }
-    s.submit(std::move(*graph));
-    ++submitted;
   }
   s.wait_idle(std::chrono::seconds(30));
+  const bool realtime = s.realtime();
   s.stop();
   const rt::MetricsSummary m = s.metrics().summary();
   PolicyBenchRow row;
@@ -118,6 +128,8 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.ai_tokens = (*ai)->tokens();
   row.ai_tokens_per_s = m.wall_s > 0 ? static_cast<double>(row.ai_tokens) / m.wall_s : 0.0;
   row.park_p99_us = m.park_latency.p99_us;
+  row.reclaim_p99_us = m.reclaim_latency.p99_us;
+  row.realtime = realtime;
   row.slot_p99_us = m.slot_latency.p99_us;
   row.slot_p50_us = m.slot_latency.p50_us;
   row.tbs = source.tbs() - tbs0;
@@ -141,6 +153,8 @@ nlohmann::json to_json(const PolicyBenchRow& r) {
           {"reclaimed_fraction", r.reclaimed_fraction},
           {"ai_tokens_per_s", r.ai_tokens_per_s},
           {"park_p99_us", r.park_p99_us},
+          {"reclaim_p99_us", r.reclaim_p99_us},
+          {"realtime", r.realtime},
           {"slot_p99_us", r.slot_p99_us},
           {"slot_p50_us", r.slot_p50_us},
           {"task_misses", r.task_misses},
@@ -171,9 +185,11 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
     tree = std::make_shared<const predict::QuantileTreeModel>(std::move(*loaded));
   } else {
     const auto model_row = std::find(names.begin(), names.end(), kPredictiveModel);
-    if (model_row != names.end() && std::find(names.begin(), model_row, "predictive") == model_row) {
-      return Error{"--policies: predictive+model needs --predictor FILE, or predictive before it "
-                   "(its run records the trace the model is trained on)"};
+    if (model_row != names.end() &&
+        std::find(names.begin(), model_row, "predictive") == model_row) {
+      return Error{
+          "--policies: predictive+model needs --predictor FILE, or predictive before it "
+          "(its run records the trace the model is trained on)"};
     }
   }
   TempDir tmp;
@@ -207,8 +223,9 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
       predict::QuantileTreeOptions to;
       to.quantile = o.predictor_quantile;
       auto trained = predict::QuantileTreeModel::train(trace, {}, to);
-      if (!trained) return Error{"training the predictor on the predictive run's trace: " +
-                                 trained.error().message};
+      if (!trained)
+        return Error{"training the predictor on the predictive run's trace: " +
+                     trained.error().message};
       tree = std::make_shared<const predict::QuantileTreeModel>(std::move(*trained));
     }
   }
@@ -235,6 +252,11 @@ void add_bench_policies_command(CLI::App& bench) {
   cmd->add_option("--predictor-quantile", o.predictor_quantile,
                   "Target quantile of the model trained here")
       ->check(CLI::Range(0.9, 0.999999));
+  cmd->add_option("--period-us", o.period_us, "Scheduler tick period (us)")
+      ->check(CLI::Range(1u, 10000u));
+  cmd->add_option("--realtime-priority", o.realtime_priority,
+                  "SCHED_FIFO priority of the RAN threads (scheduler +1); 0: normal scheduling")
+      ->check(CLI::Range(0, 98));
   cmd->add_flag("--json", json, "Print a JSON array instead of a table");
   cmd->callback([] {
     o.policies.clear();
@@ -254,14 +276,19 @@ void add_bench_policies_command(CLI::App& bench) {
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
-    std::printf("%-16s %7s %7s %9s %10s %11s %11s %11s %9s\n", "policy", "slots", "misses",
-                "miss_rate", "reclaimed", "ai_tok/s", "park_p99us", "slot_p99us", "TB_ok");
+    std::printf("%-16s %7s %7s %9s %10s %11s %11s %12s %11s %9s\n", "policy", "slots", "misses",
+                "miss_rate", "reclaimed", "ai_tok/s", "park_p99us", "reclaim_p99us", "slot_p99us",
+                "TB_ok");
     for (const auto& r : *rows) {
-      std::printf(
-          "%-16s %7llu %7llu %9.5f %10.3f %11.1f %11.1f %11.1f %4llu/%-4llu\n", r.policy.c_str(),
-          static_cast<unsigned long long>(r.slots), static_cast<unsigned long long>(r.misses),
-          r.miss_rate, r.reclaimed_fraction, r.ai_tokens_per_s, r.park_p99_us, r.slot_p99_us,
-          static_cast<unsigned long long>(r.tbs_ok), static_cast<unsigned long long>(r.tbs));
+      std::printf("%-16s %7llu %7llu %9.5f %10.3f %11.1f %11.1f %12.1f %11.1f %4llu/%-4llu\n",
+                  r.policy.c_str(), static_cast<unsigned long long>(r.slots),
+                  static_cast<unsigned long long>(r.misses), r.miss_rate, r.reclaimed_fraction,
+                  r.ai_tokens_per_s, r.park_p99_us, r.reclaim_p99_us, r.slot_p99_us,
+                  static_cast<unsigned long long>(r.tbs_ok),
+                  static_cast<unsigned long long>(r.tbs));
+    }
+    if (!rows->empty() && !rows->front().realtime && o.realtime_priority > 0) {
+      std::printf("(real-time priority refused by the OS: RAN threads ran at normal priority)\n");
     }
   });
 }

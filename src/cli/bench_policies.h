@@ -23,6 +23,9 @@ struct PolicyBenchOptions {
   /// `predictive` run recorded (the node's own trace; `predictive` must then run first).
   std::string predictor;
   double predictor_quantile = 0.9999;  ///< target quantile of the model trained here
+  /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler +1); 0: normal
+  int realtime_priority = 50;
+  unsigned period_us = 50;  ///< scheduler tick period
 };
 
 struct PolicyBenchRow {
@@ -35,7 +38,9 @@ struct PolicyBenchRow {
   double reclaimed_fraction = 0;
   uint64_t ai_tokens = 0;
   double ai_tokens_per_s = 0;
-  double park_p99_us = 0;
+  double park_p99_us = 0;     ///< reclaim request -> AI worker parked
+  double reclaim_p99_us = 0;  ///< reclaim request -> the core's RAN worker running
+  bool realtime = false;      ///< the RAN threads got their real-time priorities
   double slot_p99_us = 0;
   double slot_p50_us = 0;
   uint64_t tbs = 0, tbs_ok = 0;  ///< transport blocks decoded / with CRC ok

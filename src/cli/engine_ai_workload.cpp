@@ -211,6 +211,12 @@ void EngineAiWorkload::resume_core(unsigned c) {
 bool EngineAiWorkload::parked(unsigned c) const {
   return const_cast<llm::Engine&>(engine_).executor().is_parked(c);
 }
+void EngineAiWorkload::set_park_listener(std::function<void(unsigned c)> on_parked) {
+  engine_.executor().set_park_hook(std::move(on_parked));
+}
+int64_t EngineAiWorkload::parked_at_ns(unsigned c) const {
+  return const_cast<llm::Engine&>(engine_).executor().parked_at_ns(c);
+}
 
 Status write_small_model(const std::filesystem::path& path, uint64_t seed) {
   llm::RandomModelSpec spec;

@@ -49,6 +49,8 @@ class EngineAiWorkload final : public rt::AiWorkload {
   void park_core(unsigned c) override;
   void resume_core(unsigned c) override;
   bool parked(unsigned c) const override;
+  int64_t parked_at_ns(unsigned c) const override;
+  void set_park_listener(std::function<void(unsigned c)> on_parked) override;
   uint64_t busy_ns() const override { return busy_ns_.load(std::memory_order_relaxed); }
   uint64_t steps() const override { return steps_.load(std::memory_order_relaxed); }
 

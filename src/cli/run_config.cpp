@@ -33,6 +33,7 @@ runtime:
   quantile: 0.99        # duration quantile the recent-history model predicts
   predictor: ""         # quantile-tree model file (airan calibrate + train); "" = recent history
   max_ai_failures: 3    # consecutive failed AI steps before AI work is stopped (RAN continues)
+  realtime_priority: 50 # SCHED_FIFO priority of the RAN threads (scheduler +1); 0 = normal
 
 cell:
   bandwidth_mhz: 20
@@ -260,6 +261,10 @@ std::vector<RunConfigField> make_fields() {
   f.push_back(integer_field<unsigned>("runtime.max_ai_failures", "",
                                       "Consecutive failed AI steps before AI work is stopped",
                                       [](C& c) -> unsigned& { return c.runtime.max_ai_failures; }));
+  f.push_back(integer_field<unsigned>(
+      "runtime.realtime_priority", "--realtime-priority",
+      "SCHED_FIFO priority of the RAN threads (scheduler +1); 0: normal scheduling",
+      [](C& c) -> unsigned& { return c.runtime.realtime_priority; }));
   f.push_back(integer_field<unsigned>("cell.bandwidth_mhz", "--bandwidth",
                                       "Channel bandwidth (MHz)",
                                       [](C& c) -> unsigned& { return c.cell.bandwidth_mhz; }));
@@ -507,6 +512,9 @@ Status validate(const RunConfig& c) {
   const size_t n_cpus = effective_cpus(c).size();
   if (n_cpus == 0) return Error{"runtime.cpus: no CPU available to this process"};
   if (Status s = range("runtime.period_us", c.runtime.period_us, 1, 10000); !s) return s;
+  if (Status s = range("runtime.realtime_priority", c.runtime.realtime_priority, 0, 98); !s) {
+    return s;
+  }
   if (auto p = rt::make_policy(c.runtime.policy, c.runtime.static_ran_cores); !p) {
     return Error{"runtime." + p.error().message};
   }

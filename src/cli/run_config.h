@@ -29,6 +29,8 @@ struct RunConfig {
     double quantile = 0.99;         ///< duration quantile the recent-history model predicts
     std::string predictor;  ///< quantile-tree model file (airan calibrate); empty: recent history
     unsigned max_ai_failures = 3;  ///< consecutive failed AI steps before AI work is stopped
+    /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler one above); 0: normal
+    unsigned realtime_priority = 50;
   } runtime;
 
   struct Cell {

@@ -10,13 +10,14 @@
 #include <optional>
 #include <thread>
 
+#include "airan/predict/online.h"
 #include "airan/predict/quantile_tree.h"
 #include "airan/ran/traffic.h"
-#include "airan/rt/policy.h"
-#include "airan/predict/online.h"
 #include "airan/rt/online_duration_model.h"
-#include "airan/rt/recording_duration_model.h"
+#include "airan/rt/policy.h"
 #include "airan/rt/recent_quantile_model.h"
+#include "airan/rt/recording_duration_model.h"
+#include "airan/rt/cpu_affinity.h"
 #include "airan/rt/scheduler.h"
 #include "cli/engine_ai_workload.h"
 #include "cli/pusch_slot_source.h"
@@ -218,6 +219,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   sc.cpus = r.cpus;
   sc.period = std::chrono::microseconds(config.runtime.period_us);
   sc.max_ai_failures = config.runtime.max_ai_failures;
+  sc.realtime_priority = static_cast<int>(config.runtime.realtime_priority);
   sc.tick_record_limit = 1u << 16;  // the summary covers every tick; records only for debugging
   auto scheduler_or = rt::Scheduler::create(sc, std::move(*policy), *durations, ai);
   if (!scheduler_or) return Error{"runtime." + scheduler_or.error().message};
@@ -296,44 +298,51 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   // front end would, and released then.
   rt::Clock::time_point next_status = t0 + std::chrono::seconds(1);
   bool warned_reject = false;
-  for (uint64_t n = 0;; ++n) {
-    const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(n + 1);
-    if (release - t0 > run_for) break;
-    if (interrupted()) {
-      r.interrupted = true;
-      break;
-    }
-    std::this_thread::sleep_until(release - std::chrono::microseconds(100));
-    while (rt::Clock::now() >= next_status) {
-      add_row(take_sample(next_status));
-      next_status += std::chrono::seconds(1);
-    }
-    const double t_s = std::chrono::duration<double>(dt * static_cast<int64_t>(n)).count();
-    const size_t k = source.slot_for(profile.load_at(t_s), n);
-    // Every receiver busy: slots are already far behind their deadlines; this one is dropped
-    // (counted) rather than queued behind them.
-    if (!source.receiver_free()) {
-      ++r.slots_dropped;
-      continue;
-    }
-    auto graph = source.make_slot(k, release, release + deadline_after, n);
-    if (!graph) {
-      ++r.slots_dropped;
-      if (!warned_reject) {
-        warned_reject = true;
-        r.warnings.push_back("slot " + std::to_string(n) + " rejected: " + graph.error().message);
-        print("airan run: WARNING: " + r.warnings.back());
+  {
+    // The feeder hands slots over at real-time priority too: a slot handed late is released late.
+    const rt::RealtimeScope realtime(
+        rt::RealtimePriorities::from_base(sc.realtime_priority).submitter);
+    rt::set_timer_slack_ns(1);
+    for (uint64_t n = 0;; ++n) {
+      const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(n + 1);
+      if (release - t0 > run_for) break;
+      if (interrupted()) {
+        r.interrupted = true;
+        break;
       }
-      continue;
+      std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+      while (rt::Clock::now() >= next_status) {
+        add_row(take_sample(next_status));
+        next_status += std::chrono::seconds(1);
+      }
+      const double t_s = std::chrono::duration<double>(dt * static_cast<int64_t>(n)).count();
+      const size_t k = source.slot_for(profile.load_at(t_s), n);
+      // Every receiver busy: slots are already far behind their deadlines; this one is dropped
+      // (counted) rather than queued behind them.
+      if (!source.receiver_free()) {
+        ++r.slots_dropped;
+        continue;
+      }
+      auto graph = source.make_slot(k, release, release + deadline_after, n);
+      if (!graph) {
+        ++r.slots_dropped;
+        if (!warned_reject) {
+          warned_reject = true;
+          r.warnings.push_back("slot " + std::to_string(n) + " rejected: " + graph.error().message);
+          print("airan run: WARNING: " + r.warnings.back());
+        }
+        continue;
+      }
+      s.submit(std::move(*graph));
+      ++r.slots_submitted;
     }
-    s.submit(std::move(*graph));
-    ++r.slots_submitted;
   }
   // Let the last slots finish (they are due within a few slot durations), then stop.
   s.wait_idle(std::chrono::seconds(2));
   const rt::Clock::time_point end = rt::Clock::now();
   if (end > prev.at + std::chrono::milliseconds(100)) add_row(take_sample(end));
   r.pinned = s.pinned();
+  r.realtime = s.realtime();
   s.stop();
   if (hooks.on_stopped) hooks.on_stopped();
 

@@ -121,6 +121,7 @@ nlohmann::json summary_json(const RunResult& r) {
         {"stopped", r.ai_stopped},
         {"last_error", r.last_ai_error}}},
       {"park_latency", latency_json(m.park_latency)},
+      {"reclaim_latency", latency_json(m.reclaim_latency)},
       {"scheduler",
        {{"ticks", m.tick_period.count + 1},
         {"period", latency_json(m.tick_period)},
@@ -304,9 +305,12 @@ std::string format_summary(const RunResult& r) {
   if (per_type.empty()) per_type = "-";
   const double total = m.total_core_ns;
   std::string out;
-  out += strf("== airan run summary: policy %s, cpus %s%s, %.1f s%s ==\n",
+  const char* priority = r.realtime                                ? ", SCHED_FIFO"
+                         : r.config.runtime.realtime_priority == 0 ? ""
+                                                                   : ", real-time priority REFUSED";
+  out += strf("== airan run summary: policy %s, cpus %s%s%s, %.1f s%s ==\n",
               r.config.runtime.policy.c_str(), cpu_list(r.cpus).c_str(),
-              r.pinned ? " (pinned)" : " (NOT pinned)", m.wall_s,
+              r.pinned ? " (pinned)" : " (NOT pinned)", priority, m.wall_s,
               r.interrupted ? ", interrupted" : "");
   out += strf("RAN    slots %llu done / %llu submitted, %llu dropped, %llu abandoned\n",
               static_cast<unsigned long long>(m.slots),
@@ -341,10 +345,14 @@ std::string format_summary(const RunResult& r) {
       r.ai_request_latency.p99_us / 1e3, r.ai_request_latency.max_us / 1e3,
       static_cast<unsigned long long>(r.ai_failures), r.ai_stopped ? " (AI stopped)" : "");
   out += strf(
-      "       park latency p50 / p99 / p99.9 / max  %.1f / %.1f / %.1f / %.1f us "
-      "(%zu parks)\n",
-      m.park_latency.p50_us, m.park_latency.p99_us, m.park_latency.p999_us, m.park_latency.max_us,
-      m.park_latency.count);
+      "       reclaim (request -> RAN worker running) p50 / p99 / p99.9 / max  %.1f / %.1f / "
+      "%.1f / %.1f us (%zu reclaims)\n",
+      m.reclaim_latency.p50_us, m.reclaim_latency.p99_us, m.reclaim_latency.p999_us,
+      m.reclaim_latency.max_us, m.reclaim_latency.count);
+  out += strf(
+      "       park (request -> AI worker parked) p50 / p99 / p99.9 / max  %.1f / %.1f / %.1f / "
+      "%.1f us\n",
+      m.park_latency.p50_us, m.park_latency.p99_us, m.park_latency.p999_us, m.park_latency.max_us);
   out += strf(
       "sched  period %u us asked; achieved mean %.1f, p50 %.1f, p99 %.1f, max %.0f us, "
       "jitter (sd) %.1f us, %zu ticks\n",
@@ -474,6 +482,7 @@ Status write_run_report(const RunResult& r, const std::string& dir) {
   report["config"] = config_json(r.config);
   report["cpus"] = r.cpus;
   report["pinned"] = r.pinned;
+  report["realtime"] = r.realtime;
   report["ai_workers_pinned"] = r.ai_workers_pinned;
   report["interrupted"] = r.interrupted;
   report["slot_us"] = r.slot_us;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -70,8 +71,15 @@ struct StepExecutor::Impl {
     std::atomic<uint32_t> state{kRunning};
     std::atomic<uint32_t> park_requested{0};
     std::atomic<uint64_t> pieces{0};
+    std::atomic<int64_t> parked_at_ns{0};  // steady_clock time of the last acknowledged park
     std::thread thread;
   };
+
+  static int64_t now_ns() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
 
   explicit Impl(unsigned n) : max_workers(n), active(n), workers(new Worker[n]) {
     for (unsigned w = 0; w < n; ++w) workers[w].thread = std::thread([this, w] { worker_main(w); });
@@ -120,8 +128,14 @@ struct StepExecutor::Impl {
   // Blocks worker `me` until it is resumed (or the executor stops).
   void park(Worker& me) {
     uint32_t s = kRunning;
-    if (!me.state.compare_exchange_strong(s, kParked, std::memory_order_seq_cst) && s != kParked) {
+    if (me.state.compare_exchange_strong(s, kParked, std::memory_order_seq_cst)) {
+      me.parked_at_ns.store(now_ns(), std::memory_order_release);
+    } else if (s != kParked) {
       return;  // stopping
+    }
+    {
+      std::lock_guard<std::mutex> guard(park_hook_lock);
+      if (park_hook) park_hook(static_cast<unsigned>(&me - workers.get()));
     }
     unsigned spins = 0;
     while (true) {
@@ -232,8 +246,11 @@ struct StepExecutor::Impl {
     // A worker outside a piece (spinning, sleeping, or descheduled between pieces) holds no work:
     // it counts as parked at once (a sleeping one stays asleep). One in a piece parks itself after.
     uint32_t s = x.state.load(std::memory_order_seq_cst);
-    while ((s == kRunning || s == kSleeping) &&
-           !x.state.compare_exchange_weak(s, kParked, std::memory_order_seq_cst)) {
+    while (s == kRunning || s == kSleeping) {
+      if (x.state.compare_exchange_weak(s, kParked, std::memory_order_seq_cst)) {
+        x.parked_at_ns.store(now_ns(), std::memory_order_release);
+        break;
+      }
     }
   }
 
@@ -248,6 +265,8 @@ struct StepExecutor::Impl {
 
   const unsigned max_workers;
   std::atomic<unsigned> active;
+  std::mutex park_hook_lock;
+  std::function<void(unsigned)> park_hook;
   std::atomic<bool> stop{false};
   std::unique_ptr<Worker[]> workers;
 
@@ -293,6 +312,16 @@ void StepExecutor::resume(unsigned w) {
 bool StepExecutor::is_parked(unsigned w) const {
   return w < impl_->max_workers &&
          impl_->workers[w].state.load(std::memory_order_acquire) == kParked;
+}
+
+void StepExecutor::set_park_hook(std::function<void(unsigned w)> hook) {
+  std::lock_guard<std::mutex> guard(impl_->park_hook_lock);
+  impl_->park_hook = std::move(hook);
+}
+
+int64_t StepExecutor::parked_at_ns(unsigned w) const {
+  return w < impl_->max_workers ? impl_->workers[w].parked_at_ns.load(std::memory_order_acquire)
+                                : 0;
 }
 
 uint64_t StepExecutor::pieces_run(unsigned w) const {

@@ -12,7 +12,11 @@
 namespace airan::rt {
 
 CoreWorkers::CoreWorkers(const CoreWorkersConfig& config, EdfQueue& queue, AiWorkload* ai)
-    : config_(config), queue_(queue), ai_(ai), lent_(config.cpus.size(), false) {
+    : config_(config),
+      queue_(queue),
+      ai_(ai),
+      lent_(config.cpus.size(), false),
+      ai_worker_runs_(config.cpus.size(), false) {
   for (size_t c = 0; c < config_.cpus.size(); ++c) {
     auto w = std::make_unique<Worker>();
     w->core = static_cast<unsigned>(c);
@@ -34,12 +38,21 @@ void CoreWorkers::start() {
     Worker* wp = w.get();
     w->thread = std::thread([this, wp] { ran_worker_main(*wp); });
   }
-  if (ai_ != nullptr) ai_driver_ = std::thread([this] { ai_driver_main(); });
+  if (ai_ != nullptr) {
+    // A parked AI worker wakes its core's RAN worker itself, from that core's CPU.
+    ai_->set_park_listener([this](unsigned c) {
+      if (c < workers_.size() && workers_[c]->serving.load(std::memory_order_acquire)) {
+        workers_[c]->wake.notify_all();
+      }
+    });
+    ai_driver_ = std::thread([this] { ai_driver_main(); });
+  }
 }
 
 void CoreWorkers::stop() {
   if (!started_) return;
   stop_.store(true, std::memory_order_seq_cst);
+  if (ai_ != nullptr) ai_->set_park_listener(nullptr);
   for (auto& w : workers_) w->wake.notify_all();
   ai_wake_.notify_all();
   for (auto& w : workers_) w->thread.join();
@@ -60,12 +73,18 @@ void CoreWorkers::apply(const CoreAllocation& allocation, std::vector<unsigned>&
   };
   shared_.store(allocation.shared, std::memory_order_release);
   bool lent_set_changed = false;
-  // Reclaim first: park the AI worker, then let the RAN worker serve.
+  // Reclaim first: the RAN worker may serve, then the AI worker is asked to park (once parked it
+  // wakes the RAN worker itself; the notify below is for an AI worker that was not running).
   for (unsigned c = 0; c < n; ++c) {
     if (runs_ai(c) || !lent_[c]) continue;
+    Worker& w = *workers_[c];
+    w.reclaims.fetch_add(1, std::memory_order_release);
+    w.serving.store(true, std::memory_order_release);
     ai_->park_core(c);
+    w.wake.notify_all();
     parked.push_back(c);
     lent_[c] = false;
+    ai_worker_runs_[c] = false;
     lent_set_changed = true;
   }
   for (unsigned c = 0; c < n; ++c) {
@@ -73,11 +92,24 @@ void CoreWorkers::apply(const CoreAllocation& allocation, std::vector<unsigned>&
     const bool serve = serves_ran(c);
     if (w.serving.exchange(serve, std::memory_order_acq_rel) != serve) w.wake.notify_all();
   }
-  // Then lend: the RAN worker has stopped taking tasks, the AI worker may run.
+  // Then lend: the RAN worker has stopped taking tasks, the AI worker may run. The AI driver runs
+  // pieces itself, so it takes one lent core, the last (reclaimed last), whose worker stays parked:
+  // two AI threads on one CPU would spin away each other's time slices waiting for pieces.
+  int driver_core = -1;
+  for (unsigned c = 0; c < n && !allocation.shared; ++c) {
+    if (runs_ai(c)) driver_core = static_cast<int>(c);
+  }
   for (unsigned c = 0; c < n; ++c) {
-    if (!runs_ai(c) || lent_[c]) continue;
-    ai_->resume_core(c);
+    if (!runs_ai(c)) continue;
+    const bool worker_runs = static_cast<int>(c) != driver_core;
+    if (worker_runs && (!lent_[c] || !ai_worker_runs_[c])) ai_->resume_core(c);
+    if (!worker_runs && lent_[c] && ai_worker_runs_[c]) ai_->park_core(c);
+    ai_worker_runs_[c] = worker_runs;
+    lent_set_changed |= !lent_[c];
     lent_[c] = true;
+  }
+  if (driver_core != driver_core_) {
+    driver_core_ = driver_core;
     lent_set_changed = true;
   }
   const auto lent_now = static_cast<unsigned>(std::count(lent_.begin(), lent_.end(), true));
@@ -114,7 +146,9 @@ void CoreWorkers::keep_driver_on_lent_cores() {
   CPU_ZERO(&set);
   bool any = false;
   for (unsigned c = 0; c < cores(); ++c) {
-    if (lent_[c] && workers_[c]->cpu >= 0 && workers_[c]->cpu < CPU_SETSIZE) {
+    // Exclusive mode: the driver's own core; shared mode: every core.
+    const bool drives = driver_core_ >= 0 ? static_cast<int>(c) == driver_core_ : lent_[c];
+    if (drives && workers_[c]->cpu >= 0 && workers_[c]->cpu < CPU_SETSIZE) {
       CPU_SET(workers_[c]->cpu, &set);
       any = true;
     }
@@ -154,10 +188,23 @@ size_t CoreWorkers::running_count() const {
 
 void CoreWorkers::ran_worker_main(Worker& w) {
   if (config_.pin) w.pinned.store(pin_current_thread(w.cpu));
+  set_timer_slack_ns(1);  // the park grace sleeps in microsecond steps
+  bool shared = shared_.load(std::memory_order_acquire);
+  set_worker_priority(w, shared);
+  uint32_t seen_reclaims = 0;  // a reclaim before this thread ran is timed when it first runs
   Clock::time_point idle_since{};
   bool idle = false;
   while (!stop_.load(std::memory_order_acquire)) {
     const uint32_t epoch = w.wake.epoch();
+    if (shared != shared_.load(std::memory_order_acquire)) {
+      shared = !shared;
+      set_worker_priority(w, shared);
+    }
+    if (const uint32_t r = w.reclaims.load(std::memory_order_acquire); r != seen_reclaims) {
+      seen_reclaims = r;
+      await_park(w);
+      w.serving_since_ns.store(to_ns(Clock::now()), std::memory_order_release);
+    }
     if (w.serving.load(std::memory_order_acquire)) {
       const Clock::time_point now = Clock::now();
       if (RanTask* task = queue_.pop(now)) {
@@ -169,14 +216,33 @@ void CoreWorkers::ran_worker_main(Worker& w) {
         idle = true;
         idle_since = now;
       }
-      if (!shared_.load(std::memory_order_relaxed) && now - idle_since < config_.idle_spin) {
+      if (!shared && now - idle_since < config_.idle_spin) {
         cpu_relax();
         continue;
       }
     }
-    w.wake.wait(epoch);
+    const bool lent = !shared && !w.serving.load(std::memory_order_relaxed);
+    w.wake.wait_for(epoch, lent ? config_.lent_poll : std::chrono::nanoseconds::zero());
     idle = false;
   }
+}
+
+// Sleeps (so that the AI worker gets this CPU) in short steps until the AI worker of this core has
+// parked or the grace period is over.
+void CoreWorkers::await_park(const Worker& w) const {
+  if (ai_ == nullptr || w.core >= ai_->cores()) return;
+  const Clock::time_point until = Clock::now() + config_.park_grace;
+  while (!ai_->parked(w.core) && Clock::now() < until &&
+         w.serving.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(2));
+  }
+}
+
+void CoreWorkers::set_worker_priority(Worker& w, bool shared) {
+  if (config_.realtime_priority <= 0) return;
+  const bool realtime = !shared && set_current_thread_realtime(config_.realtime_priority);
+  if (shared) set_current_thread_realtime(0);
+  w.realtime.store(realtime);
 }
 
 void CoreWorkers::execute(Worker& w, RanTask& task) {

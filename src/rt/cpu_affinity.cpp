@@ -54,6 +54,13 @@ bool pin_current_thread(int cpu) {
   return pin_thread(pthread_self(), cpu);
 }
 
+bool set_current_thread_realtime(int priority) {
+  sched_param param{};
+  param.sched_priority = priority > 0 ? priority : 0;
+  return pthread_setschedparam(pthread_self(), priority > 0 ? SCHED_FIFO : SCHED_OTHER, &param) ==
+         0;
+}
+
 void set_timer_slack_ns(unsigned long slack_ns) {
 #ifdef __linux__
   prctl(PR_SET_TIMERSLACK, slack_ns, 0, 0, 0);

@@ -37,6 +37,16 @@ void RuntimeMetrics::begin(Clock::time_point start, unsigned cores) {
   start_ = start;
   end_ = start;
   cores_ = cores;
+  // The scheduler thread records while it runs: a vector doubling past a million entries would
+  // copy megabytes in one tick and stall reclaims for milliseconds. Reserved address space costs
+  // no memory until it is written.
+  constexpr size_t kExpected = 1u << 20;
+  tasks_.reserve(kExpected);
+  slots_.reserve(kExpected / 8);
+  ticks_.reserve(std::min(tick_record_limit_, kExpected));
+  for (auto* v : {&period_ns_, &work_ns_, &decide_ns_}) v->reserve(kExpected);
+  park_ns_.reserve(kExpected / 8);
+  reclaim_ns_.reserve(kExpected / 8);
 }
 
 int64_t RuntimeMetrics::since_start_ns(Clock::time_point t) const {
@@ -69,6 +79,10 @@ void RuntimeMetrics::add_park_latency_ns(int64_t ns) {
   park_ns_.push_back(ns);
 }
 
+void RuntimeMetrics::add_reclaim_latency_ns(int64_t ns) {
+  reclaim_ns_.push_back(ns);
+}
+
 void RuntimeMetrics::end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps) {
   end_ = end;
   ai_busy_ns_ = ai_busy_ns;
@@ -90,6 +104,7 @@ MetricsSummary RuntimeMetrics::summary() const {
   s.miss_rate = s.slots ? static_cast<double>(s.missed_slots) / static_cast<double>(s.slots) : 0.0;
   s.slot_latency = summarize_ns(std::move(latency));
   s.park_latency = summarize_ns(park_ns_);
+  s.reclaim_latency = summarize_ns(reclaim_ns_);
   s.tick_period = summarize_ns(period_ns_);
   if (period_ns_.size() > 1) {
     const double mean = s.tick_period.mean_us * 1e3;

@@ -46,16 +46,28 @@ Status validate(const SchedulerConfig& config) {
     return Error{"period: " + std::to_string(config.period.count()) +
                  " ns not in [1000, 10000000] ns"};
   }
-  if (config.park_poll < nanoseconds(0) || config.park_poll > config.period * 100) {
-    return Error{"park_poll: " + std::to_string(config.park_poll.count()) +
-                 " ns not in [0, 100 x period] ns"};
-  }
   if (config.idle_spin < nanoseconds(0) || config.idle_spin > std::chrono::milliseconds(10)) {
     return Error{"idle_spin: " + std::to_string(config.idle_spin.count()) +
                  " ns not in [0, 10000000] ns"};
   }
+  if (config.park_grace < nanoseconds(0) || config.park_grace > std::chrono::milliseconds(1)) {
+    return Error{"park_grace: " + std::to_string(config.park_grace.count()) +
+                 " ns not in [0, 1000000] ns"};
+  }
+  if (config.lent_poll < nanoseconds(0) || config.lent_poll > std::chrono::milliseconds(10)) {
+    return Error{"lent_poll: " + std::to_string(config.lent_poll.count()) +
+                 " ns not in [0, 10000000] ns"};
+  }
+  if (config.idle_wait < nanoseconds(0) || config.idle_wait > std::chrono::seconds(1)) {
+    return Error{"idle_wait: " + std::to_string(config.idle_wait.count()) +
+                 " ns not in [0, 1000000000] ns"};
+  }
   if (config.queue_capacity < 16) return Error{"queue_capacity: must be >= 16"};
   if (config.max_ai_failures < 1) return Error{"max_ai_failures: must be >= 1"};
+  if (config.realtime_priority < 0 || config.realtime_priority > 98) {
+    return Error{"realtime_priority: " + std::to_string(config.realtime_priority) +
+                 " not in [0, 98] (0: normal scheduling)"};
+  }
   return Status::ok();
 }
 
@@ -78,7 +90,9 @@ Scheduler::Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> poli
       model_(model),
       ai_(ai),
       queue_(config.queue_capacity),
-      workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin, config.max_ai_failures},
+      workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin, config.max_ai_failures,
+                                 RealtimePriorities::from_base(config.realtime_priority).ran_worker,
+                                 config.park_grace, config.lent_poll},
                queue_, ai),
       metrics_(config.tick_record_limit) {
   completed_tasks_.reserve(1024);
@@ -106,8 +120,11 @@ void Scheduler::start() {
 void Scheduler::submit(std::unique_ptr<SlotTaskGraph> slot) {
   if (!slot) return;
   submitted_.fetch_add(1, std::memory_order_acq_rel);
-  std::lock_guard<SpinLock> guard(inbox_lock_);
-  inbox_.push_back(std::move(slot));
+  {
+    std::lock_guard<SpinLock> guard(inbox_lock_);
+    inbox_.push_back(std::move(slot));
+  }
+  submitted_signal_.notify_all();
 }
 
 bool Scheduler::wait_idle(nanoseconds timeout) {
@@ -122,6 +139,7 @@ bool Scheduler::wait_idle(nanoseconds timeout) {
 void Scheduler::stop() {
   if (stopped_.exchange(true)) return;
   const bool was_running = running_loop_.exchange(false);
+  submitted_signal_.notify_all();
   if (thread_.joinable()) thread_.join();
   if (was_running) {
     // Take every core back from AI before the workers go, so the AI side is left parked.
@@ -138,6 +156,10 @@ void Scheduler::stop() {
   const uint64_t ai_busy = ai_ != nullptr ? ai_->busy_ns() - ai_busy_at_start_ : 0;
   const uint64_t ai_steps = ai_ != nullptr ? ai_->steps() - ai_steps_at_start_ : 0;
   metrics_.end(Clock::now(), ai_busy, ai_steps);
+}
+
+bool Scheduler::realtime() const {
+  return scheduler_realtime_.load();
 }
 
 bool Scheduler::pinned() const {
@@ -165,9 +187,27 @@ LiveCounters Scheduler::live() const {
 void Scheduler::loop() {
   if (config_.scheduler_cpu >= 0) pin_current_thread(config_.scheduler_cpu);
   set_timer_slack_ns(1);
+  const int priority = RealtimePriorities::from_base(config_.realtime_priority).scheduler;
+  if (priority > 0) scheduler_realtime_.store(set_current_thread_realtime(priority));
   Clock::time_point next = Clock::now();
+  unsigned quiet_ticks = 0;
   while (running_loop_.load(std::memory_order_acquire)) {
+    const uint32_t epoch = submitted_signal_.epoch();
+    const CoreAllocation before = workers_.allocation();
     tick(Clock::now());
+    // Nothing in flight and nothing changing: sleep until a slot is submitted (or idle_wait).
+    // Every tick costs its CPU a timer interrupt and two context switches, tens of microseconds
+    // in a VM, so ticking through idle time would take that from the AI on the lent cores.
+    const bool quiet = in_flight_.empty() && pending_parks_.empty() &&
+                       workers_.allocation() == before && tick_count_ > 1;
+    quiet_ticks = quiet ? quiet_ticks + 1 : 0;
+    if (quiet_ticks >= kQuietTicksBeforeIdle && config_.idle_wait.count() > 0) {
+      submitted_signal_.wait_for(epoch, config_.idle_wait);
+      first_tick_ = true;  // the idle gap is not a tick period
+      quiet_ticks = 0;
+      next = Clock::now();
+      continue;
+    }
     next += config_.period;
     const Clock::time_point now = Clock::now();
     if (next <= now) {
@@ -200,7 +240,7 @@ void Scheduler::tick(Clock::time_point now) {
   const Clock::time_point decide_end = Clock::now();
   allocation.ran_cores = std::min(allocation.ran_cores, workers_.cores());
 
-  act(allocation, now);
+  act(allocation);
 
   TickRecord record;
   record.t_ns = metrics_.since_start_ns(now);
@@ -325,7 +365,7 @@ int64_t Scheduler::predict_demand(Clock::time_point now) {
   return total;
 }
 
-void Scheduler::act(const CoreAllocation& allocation, Clock::time_point now) {
+void Scheduler::act(const CoreAllocation& allocation) {
   park_requests_.clear();
   const Clock::time_point requested = Clock::now();
   workers_.apply(allocation, park_requests_);
@@ -333,26 +373,33 @@ void Scheduler::act(const CoreAllocation& allocation, Clock::time_point now) {
   std::erase_if(pending_parks_, [&](const PendingPark& p) { return workers_.lent(p.core); });
   for (unsigned c : park_requests_) pending_parks_.push_back({c, requested});
   if (state_.ready_tasks > 0) workers_.wake_ran_workers();
-  poll_parks(park_requests_.empty() ? now : Clock::now() + config_.park_poll);
+  time_parks();
 }
 
-// Times pending parks; spins until `spin_until` while some are unacknowledged, then leaves the
-// rest for later ticks.
-void Scheduler::poll_parks(Clock::time_point spin_until) {
+// Times pending parks from the moments the RAN worker and the AI worker recorded themselves; the
+// scheduler never waits for them (at a real-time priority, a wait would hold the very CPU the AI
+// worker needs to acknowledge). A workload that records no park time is timed when seen parked.
+void Scheduler::time_parks() {
   if (ai_ == nullptr) {
     pending_parks_.clear();
     return;
   }
-  while (!pending_parks_.empty()) {
-    const Clock::time_point t = Clock::now();
-    std::erase_if(pending_parks_, [&](const PendingPark& p) {
-      if (!ai_->parked(p.core)) return false;
-      metrics_.add_park_latency_ns(ns_between(p.requested, t));
-      return true;
-    });
-    if (pending_parks_.empty() || t >= spin_until) break;
-    cpu_relax();
-  }
+  const Clock::time_point now = Clock::now();
+  std::erase_if(pending_parks_, [&](PendingPark& p) {
+    const int64_t requested = to_ns(p.requested);
+    if (!p.reclaimed && workers_.serving_since_ns(p.core) >= requested) {
+      p.reclaimed = true;
+      metrics_.add_reclaim_latency_ns(workers_.serving_since_ns(p.core) - requested);
+    }
+    if (!p.acknowledged && ai_->parked(p.core)) {
+      p.acknowledged = true;
+      const int64_t at = ai_->parked_at_ns(p.core);
+      // A worker that was outside a piece counts as parked the moment it was asked.
+      metrics_.add_park_latency_ns(at > 0 ? std::max<int64_t>(at - requested, 0)
+                                          : ns_between(p.requested, now));
+    }
+    return p.reclaimed && p.acknowledged;
+  });
 }
 
 }  // namespace airan::rt

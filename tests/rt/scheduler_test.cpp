@@ -39,6 +39,15 @@ TEST(SchedulerConfig, RejectsBadFieldsByName) {
   c.scheduler_cpu = CPU_SETSIZE - 1;
   EXPECT_NE(validate(c).message().find("scheduler_cpu"), std::string::npos);
   c.scheduler_cpu = -1;
+  c.realtime_priority = 99;
+  EXPECT_NE(validate(c).message().find("realtime_priority"), std::string::npos);
+  c.realtime_priority = 0;
+  c.park_grace = std::chrono::seconds(1);
+  EXPECT_NE(validate(c).message().find("park_grace"), std::string::npos);
+  c.park_grace = microseconds(20);
+  c.idle_wait = std::chrono::seconds(2);
+  EXPECT_NE(validate(c).message().find("idle_wait"), std::string::npos);
+  c.idle_wait = milliseconds(1);
   c.cpus.clear();
   EXPECT_NE(validate(c).message().find("cpus"), std::string::npos);
 }
@@ -57,11 +66,13 @@ TEST(Scheduler, RejectsAnAiWorkloadWithTooFewCores) {
 struct PolicyRun {
   MetricsSummary summary;
   uint64_t ai_steps = 0, ai_busy_ns = 0, ai_worker_pieces = 0;
+  bool realtime = false;
 };
 
 // 200 slots of 30 kHz SCS (0.5 ms), each: demap -> 4 LDPC decodes -> CRC, deadline 3 slots after
 // the slot's release; AI steps run on whatever the policy lends.
-PolicyRun run_policy(std::unique_ptr<Policy> policy, unsigned slots = 200) {
+PolicyRun run_policy(std::unique_ptr<Policy> policy, unsigned slots = 200,
+                     int realtime_priority = 0) {
   const std::string name(policy->name());
   SCOPED_TRACE(name);
   PolicyRun out;
@@ -69,6 +80,7 @@ PolicyRun run_policy(std::unique_ptr<Policy> policy, unsigned slots = 200) {
   EXPECT_TRUE(model);
   SchedulerConfig config;
   config.cpus = test_cpus();
+  config.realtime_priority = realtime_priority;
   testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
   auto created = Scheduler::create(config, std::move(policy), *model, &ai);
   EXPECT_TRUE(created) << (created ? "" : created.error().message);
@@ -87,6 +99,7 @@ PolicyRun run_policy(std::unique_ptr<Policy> policy, unsigned slots = 200) {
         factory.make_slot(0, k, release, release + microseconds(1500), results.back()));
   }
   EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(120)));
+  out.realtime = scheduler.realtime();
   scheduler.stop();
   EXPECT_EQ(scheduler.abandoned_slots(), 0u);
 
@@ -194,6 +207,16 @@ TEST(SchedulerEndToEnd, Reactive) {
 
 TEST(SchedulerEndToEnd, Predictive) {
   run_policy(make_predictive_policy());
+}
+
+// The same with the RAN threads at a real-time priority where the OS grants one (root or
+// CAP_SYS_NICE); elsewhere it runs at normal priority and says so.
+TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {
+  const PolicyRun r = run_policy(make_predictive_policy(), 200, 10);
+  if (!r.realtime) GTEST_LOG_(INFO) << "real-time priority refused here: ran at normal priority";
+  if (test_cpus().size() >= 2) {
+    EXPECT_GT(r.summary.reclaim_latency.count, 0u);
+  }
 }
 
 }  // namespace

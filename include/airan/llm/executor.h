@@ -37,6 +37,12 @@ class StepExecutor {
   void resume(unsigned w);
   /// True once worker `w` has acknowledged a park request and is not running any piece.
   bool is_parked(unsigned w) const;
+  /// When worker `w` last acknowledged a park (steady_clock ns since its epoch; 0: never).
+  int64_t parked_at_ns(unsigned w) const;
+  /// Calls `hook(w)` on worker w's own thread each time it parks (empty: none). A caller that
+  /// waits for cores to come back can be woken from there: same CPU, no cross-CPU interrupt. Once
+  /// this returns, no call of the previous hook is in progress.
+  void set_park_hook(std::function<void(unsigned w)> hook);
   /// Pieces worker `w` has run since construction (the caller's own pieces are not counted).
   uint64_t pieces_run(unsigned w) const;
 

@@ -5,6 +5,7 @@
 // implementation lives on top of llm/engine.h and llm/executor.h; tests use a small real workload.
 
 #include <cstdint>
+#include <functional>
 
 namespace airan::rt {
 
@@ -26,6 +27,15 @@ class AiWorkload {
   virtual void resume_core(unsigned c) = 0;
   /// True once the worker of core `c` has stopped after a park_core and runs nothing.
   virtual bool parked(unsigned c) const = 0;
+  /// When the worker of core `c` last acknowledged a park (Clock ns since its epoch), so that the
+  /// runtime can time parks without polling for them; 0 when the workload does not record it (the
+  /// runtime then times the park when it next sees parked()).
+  virtual int64_t parked_at_ns(unsigned /*c*/) const { return 0; }
+
+  /// Has `on_parked(c)` called on the AI worker's own thread right after it parks (so on core c's
+  /// CPU: waking the RAN worker of that core from there needs no cross-CPU interrupt, which costs
+  /// tens of microseconds in a VM). Empty: none. Once this returns no previous call is running.
+  virtual void set_park_listener(std::function<void(unsigned c)> on_parked) { (void)on_parked; }
 
   /// Core time spent running AI work since construction, summed over all threads, ns.
   virtual uint64_t busy_ns() const = 0;

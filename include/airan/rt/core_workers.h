@@ -3,8 +3,13 @@
 // (its worker pops the EDF queue, spins briefly when idle, then blocks) or is lent to AI (its
 // worker blocks and the AI workload's worker for that core runs). Reclaiming a core asks the AI
 // worker to park; the scheduler times how long the park takes. An AI driver thread runs engine
-// steps while any core is lent; it is kept on the lent cores, and runs at SCHED_IDLE priority while
-// no core is lent (it cannot be parked mid-step, so it must not delay a RAN worker meanwhile).
+// steps while any core is lent; it runs pieces itself, so it takes the last lent core (whose AI
+// worker then stays parked), and it runs at SCHED_IDLE priority while no core is lent (it cannot be
+// parked mid-step, so it must not delay a RAN worker meanwhile). With a real-time priority the RAN
+// workers run SCHED_FIFO while the cores are split (exclusive mode): a reclaimed core's RAN worker
+// sleeps until the AI worker there has parked, at most a short grace period, and then preempts it
+// if it has not (it parks when it next runs). In shared mode they run at normal priority, as
+// shared-naive intends (the OS's fair scheduler decides between RAN and AI).
 
 #include <atomic>
 #include <chrono>
@@ -34,6 +39,15 @@ struct CoreWorkersConfig {
   /// AI steps that throw in a row before the AI driver stops running steps (the RAN is never
   /// affected: lent cores then stay idle until the runtime stops). >= 1.
   unsigned max_ai_failures = 3;
+  int realtime_priority = 0;  ///< SCHED_FIFO priority of RAN workers in exclusive mode; 0: normal
+  /// A reclaimed core's RAN worker lets the AI worker there run this long to reach its preemption
+  /// point and park (the step's other pieces then move to workers still lent) before it preempts
+  /// it mid-piece: a preempted piece holds up the whole engine step until the core is idle again.
+  std::chrono::nanoseconds park_grace{std::chrono::microseconds(20)};
+  /// A lent core's RAN worker also wakes on its own timer this often to look for a reclaim (0:
+  /// only when notified). A notify from another CPU takes tens of microseconds in a VM; the
+  /// timer keeps the worst case near this period for ~1 µs of the lent core per wake-up.
+  std::chrono::nanoseconds lent_poll{std::chrono::microseconds(20)};
 };
 
 /// A task a worker completed, with absolute times (ns since the clock's epoch).
@@ -66,6 +80,13 @@ class CoreWorkers {
   unsigned cores() const { return static_cast<unsigned>(workers_.size()); }
   /// True when worker `c` runs pinned to its CPU.
   bool pinned(unsigned c) const { return workers_[c]->pinned.load(); }
+  /// True when worker `c` got its real-time priority (false when none was asked or it was refused).
+  bool realtime(unsigned c) const { return workers_[c]->realtime.load(); }
+  /// When worker `c` last took up RAN work after its core was reclaimed from AI (ns since the
+  /// clock's epoch; 0 before the first reclaim): the moment the core is the RAN's again.
+  int64_t serving_since_ns(unsigned c) const {
+    return workers_[c]->serving_since_ns.load(std::memory_order_acquire);
+  }
 
   /// Applies an allocation: cores [0, ran_cores) serve the RAN, the others are lent to AI (shared:
   /// all serve the RAN and all run AI). Appends to `parked` every core whose AI worker was asked to
@@ -100,6 +121,9 @@ class CoreWorkers {
     std::thread thread;
     std::atomic<bool> serving{false};
     std::atomic<bool> pinned{false};
+    std::atomic<bool> realtime{false};
+    std::atomic<int64_t> serving_since_ns{0};
+    std::atomic<uint32_t> reclaims{0};  // bumped by apply() each time the core is taken from AI
     WakeSignal wake;
     // The running task (start_ns = 0 when idle).
     std::atomic<const SlotTaskGraph*> running_graph{nullptr};
@@ -110,6 +134,8 @@ class CoreWorkers {
   };
 
   void ran_worker_main(Worker& w);
+  void set_worker_priority(Worker& w, bool shared);
+  void await_park(const Worker& w) const;
   void execute(Worker& w, RanTask& task);
   void ai_driver_main();
   void keep_driver_on_lent_cores();
@@ -130,6 +156,8 @@ class CoreWorkers {
   std::string ai_error_;
   CoreAllocation current_{};
   std::vector<bool> lent_;
+  std::vector<bool> ai_worker_runs_;  // lent, and its AI worker resumed (not the driver's core)
+  int driver_core_ = -1;              // the lent core the AI driver runs on; -1: none or shared
   bool started_ = false;
   bool driver_policy_set_ = false;
   bool driver_idle_ = false;

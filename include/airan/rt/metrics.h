@@ -75,11 +75,12 @@ struct MetricsSummary {
   double miss_rate = 0;       ///< missed_slots / slots
   std::array<uint64_t, kNumRanTaskTypes> misses_per_type{};
   LatencySummary slot_latency;
-  LatencySummary park_latency;
-  LatencySummary tick_period;   ///< achieved scheduler period
-  double period_jitter_us = 0;  ///< standard deviation of the achieved period, µs
-  LatencySummary tick_work;     ///< scheduler work per tick
-  LatencySummary decide_cost;   ///< decide() per tick
+  LatencySummary park_latency;     ///< reclaim request -> the AI worker acknowledged its park
+  LatencySummary reclaim_latency;  ///< reclaim request -> the core's RAN worker runs again
+  LatencySummary tick_period;      ///< achieved scheduler period
+  double period_jitter_us = 0;     ///< standard deviation of the achieved period, µs
+  LatencySummary tick_work;        ///< scheduler work per tick
+  LatencySummary decide_cost;      ///< decide() per tick
   double wall_s = 0;
   double total_core_ns = 0, ran_busy_ns = 0, ai_busy_ns = 0, scheduler_ns = 0, idle_ns = 0;
   double reclaimed_fraction = 0;
@@ -103,6 +104,8 @@ class RuntimeMetrics {
   void add_tick(const TickRecord& record);
   /// Records one AI park (request to acknowledged), ns.
   void add_park_latency_ns(int64_t ns);
+  /// Records one reclaim (request to the RAN worker running on the core again), ns.
+  void add_reclaim_latency_ns(int64_t ns);
   /// Ends the run at `end`; `ai_busy_ns` and `ai_steps` are the AI workload's totals for the run.
   void end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps);
 
@@ -126,7 +129,7 @@ class RuntimeMetrics {
   std::vector<DeadlineMiss> misses_;
   std::vector<SlotRecord> slots_;
   std::vector<TickRecord> ticks_;
-  std::vector<int64_t> park_ns_;
+  std::vector<int64_t> park_ns_, reclaim_ns_;
   // Every tick, also beyond the record limit.
   std::vector<int64_t> period_ns_, work_ns_, decide_ns_;
   uint64_t tick_count_ = 0;

@@ -23,6 +23,7 @@
 #include "airan/rt/policy.h"
 #include "airan/rt/slot_task_graph.h"
 #include "airan/rt/spin_lock.h"
+#include "airan/rt/wake_signal.h"
 
 namespace airan::rt {
 
@@ -34,14 +35,19 @@ struct SchedulerConfig {
   /// next one starts at once and the schedule restarts from there.
   std::chrono::nanoseconds period{std::chrono::microseconds(20)};
   bool busy_poll = false;  ///< spin between ticks instead of sleeping (needs a core of its own)
-  /// After asking AI workers to park, the tick polls this long for the acknowledgement (0 .. period
-  /// x 100); parks acknowledged later are timed on a later tick.
-  std::chrono::nanoseconds park_poll{std::chrono::microseconds(100)};
-  std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};  ///< see CoreWorkersConfig
-  size_t queue_capacity = 4096;                                       ///< EDF queue (>= 16)
-  size_t tick_record_limit = 1u << 20;                                ///< kept TickRecords
+  /// With no slot in flight and the allocation unchanged for a few ticks, the loop sleeps until
+  /// a slot is submitted or this long has passed (0: tick through idle time too).
+  std::chrono::nanoseconds idle_wait{std::chrono::milliseconds(1)};
+  std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};   ///< see CoreWorkersConfig
+  std::chrono::nanoseconds park_grace{std::chrono::microseconds(20)};  ///< see CoreWorkersConfig
+  std::chrono::nanoseconds lent_poll{0};                               ///< see CoreWorkersConfig
+  size_t queue_capacity = 4096;                                        ///< EDF queue (>= 16)
+  size_t tick_record_limit = 1u << 20;                                 ///< kept TickRecords
   /// AI steps that throw in a row before AI work is stopped for the rest of the run (>= 1).
   unsigned max_ai_failures = 3;
+  /// SCHED_FIFO priority of the RAN workers (the scheduler runs one above; see
+  /// RealtimePriorities); 0: normal scheduling. Refusal by the OS is tolerated and reported.
+  int realtime_priority = 0;
 };
 
 /// Checks `config` (CPU list available, ranges); the error names the field and its allowed range.
@@ -91,6 +97,9 @@ class Scheduler {
   uint64_t abandoned_slots() const { return abandoned_slots_; }
   /// True when every worker runs pinned to its CPU.
   bool pinned() const;
+  /// True when the OS granted the real-time priority (asked of the scheduler thread, and of the
+  /// RAN workers while the cores are split; shared mode runs them at normal priority by design).
+  bool realtime() const;
   /// Counters for a status line (any thread).
   LiveCounters live() const;
   /// What the last failed AI step threw ("" when none failed; any thread).
@@ -110,8 +119,8 @@ class Scheduler {
   void admit(Clock::time_point now);
   void collect_completed();
   int64_t predict_demand(Clock::time_point now);
-  void act(const CoreAllocation& allocation, Clock::time_point now);
-  void poll_parks(Clock::time_point spin_until);
+  void act(const CoreAllocation& allocation);
+  void time_parks();
   void loop();
 
   SchedulerConfig config_;
@@ -143,6 +152,8 @@ class Scheduler {
   struct PendingPark {
     unsigned core;
     Clock::time_point requested;
+    bool acknowledged = false;  // the AI worker parked
+    bool reclaimed = false;     // the RAN worker runs on the core again
   };
   std::vector<PendingPark> pending_parks_;
   SchedulerState state_;
@@ -154,6 +165,9 @@ class Scheduler {
   uint64_t ai_busy_at_start_ = 0, ai_steps_at_start_ = 0;
   uint64_t abandoned_slots_ = 0;
 
+  static constexpr unsigned kQuietTicksBeforeIdle = 4;
+  WakeSignal submitted_signal_;  // bumped by submit()
+  std::atomic<bool> scheduler_realtime_{false};
   std::atomic<bool> running_loop_{false};
   std::atomic<bool> stopped_{false};
   std::thread thread_;

@@ -1,8 +1,12 @@
 #pragma once
-// A test-and-test-and-set spinlock for critical sections of a few hundred nanoseconds shared by
-// the pinned workers (a mutex would put a contended worker to sleep for tens of microseconds).
+// The lock of the runtime's short critical sections (a few hundred nanoseconds) shared by pinned
+// workers, the scheduler and the slot submitter. It spins first: a futex sleep would cost a
+// contended worker tens of microseconds. It blocks when spinning does not pay: those threads run
+// at different real-time priorities, and a waiter that spins forever on the CPU of a holder it
+// preempted would never let that holder finish (a livelock until the kernel's RT throttling).
 
 #include <atomic>
+#include <cstdint>
 
 namespace airan::rt {
 
@@ -15,22 +19,38 @@ inline void cpu_relax() {
 
 class SpinLock {
  public:
-  /// Spins until the lock is taken.
+  /// Spins a little, then blocks until the lock is taken.
   void lock() {
-    while (true) {
-      if (!locked_.exchange(true, std::memory_order_acquire)) return;
-      while (locked_.load(std::memory_order_relaxed)) cpu_relax();
+    uint32_t expected = kFree;
+    if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire)) return;
+    for (int i = 0; i < kSpins; ++i) {
+      cpu_relax();
+      expected = kFree;
+      if (state_.load(std::memory_order_relaxed) == kFree &&
+          state_.compare_exchange_weak(expected, kLocked, std::memory_order_acquire)) {
+        return;
+      }
+    }
+    // Mark the lock contended so that unlock() wakes us; sleep while someone else holds it.
+    while (state_.exchange(kContended, std::memory_order_acquire) != kFree) {
+      state_.wait(kContended, std::memory_order_relaxed);
     }
   }
   /// Takes the lock if free; true on success.
   bool try_lock() {
-    return !locked_.load(std::memory_order_relaxed) &&
-           !locked_.exchange(true, std::memory_order_acquire);
+    uint32_t expected = kFree;
+    return state_.load(std::memory_order_relaxed) == kFree &&
+           state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire);
   }
-  void unlock() { locked_.store(false, std::memory_order_release); }
+  void unlock() {
+    if (state_.exchange(kFree, std::memory_order_release) == kContended) state_.notify_one();
+  }
 
  private:
-  std::atomic<bool> locked_{false};
+  static constexpr uint32_t kFree = 0, kLocked = 1, kContended = 2;
+  // About 10-40 µs of pause instructions: longer than any critical section that runs unpreempted.
+  static constexpr int kSpins = 256;
+  std::atomic<uint32_t> state_{kFree};
 };
 
 }  // namespace airan::rt
