@@ -52,7 +52,10 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
                                  PuschSlotSource& source, const std::filesystem::path& model,
                                  std::shared_ptr<const predict::QuantileTreeModel> tree,
                                  predict::Trace* record) {
-  auto policy = rt::make_policy(policy_of(name), o.static_ran_cores);
+  rt::PolicyOptions po;
+  po.static_ran_cores = o.static_ran_cores;
+  po.reserve_ahead = std::chrono::microseconds(o.reserve_ahead_us);
+  auto policy = rt::make_policy(policy_of(name), po);
   if (!policy) return policy.error();
   auto recent = rt::RecentQuantileModel::create({});
   if (!recent) return recent.error();
@@ -252,6 +255,9 @@ void add_bench_policies_command(CLI::App& bench) {
   cmd->add_option("--predictor-quantile", o.predictor_quantile,
                   "Target quantile of the model trained here")
       ->check(CLI::Range(0.9, 0.999999));
+  cmd->add_option("--reserve-ahead-us", o.reserve_ahead_us,
+                  "predictive: reserve cores for slots released within this (us; 0: off)")
+      ->check(CLI::Range(0u, 100000u));
   cmd->add_option("--period-us", o.period_us, "Scheduler tick period (us)")
       ->check(CLI::Range(1u, 10000u));
   cmd->add_option("--realtime-priority", o.realtime_priority,

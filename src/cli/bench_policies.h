@@ -25,7 +25,8 @@ struct PolicyBenchOptions {
   double predictor_quantile = 0.9999;  ///< target quantile of the model trained here
   /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler +1); 0: normal
   int realtime_priority = 50;
-  unsigned period_us = 50;  ///< scheduler tick period
+  unsigned period_us = 50;          ///< scheduler tick period
+  unsigned reserve_ahead_us = 100;  ///< predictive: reserve for slots released within this
 };
 
 struct PolicyBenchRow {

@@ -34,6 +34,7 @@ runtime:
   predictor: ""         # quantile-tree model file (airan calibrate + train); "" = recent history
   max_ai_failures: 3    # consecutive failed AI steps before AI work is stopped (RAN continues)
   realtime_priority: 50 # SCHED_FIFO priority of the RAN threads (scheduler +1); 0 = normal
+  reserve_ahead_us: 100 # predictive: reserve cores for slots released within this (0 = off)
 
 cell:
   bandwidth_mhz: 20
@@ -261,6 +262,10 @@ std::vector<RunConfigField> make_fields() {
   f.push_back(integer_field<unsigned>("runtime.max_ai_failures", "",
                                       "Consecutive failed AI steps before AI work is stopped",
                                       [](C& c) -> unsigned& { return c.runtime.max_ai_failures; }));
+  f.push_back(integer_field<unsigned>(
+      "runtime.reserve_ahead_us", "--reserve-ahead-us",
+      "predictive: reserve cores for slots released within this (us; schedule + load forecast)",
+      [](C& c) -> unsigned& { return c.runtime.reserve_ahead_us; }));
   f.push_back(integer_field<unsigned>(
       "runtime.realtime_priority", "--realtime-priority",
       "SCHED_FIFO priority of the RAN threads (scheduler +1); 0: normal scheduling",
@@ -512,6 +517,9 @@ Status validate(const RunConfig& c) {
   const size_t n_cpus = effective_cpus(c).size();
   if (n_cpus == 0) return Error{"runtime.cpus: no CPU available to this process"};
   if (Status s = range("runtime.period_us", c.runtime.period_us, 1, 10000); !s) return s;
+  if (Status s = range("runtime.reserve_ahead_us", c.runtime.reserve_ahead_us, 0, 100000); !s) {
+    return s;
+  }
   if (Status s = range("runtime.realtime_priority", c.runtime.realtime_priority, 0, 98); !s) {
     return s;
   }

@@ -31,6 +31,8 @@ struct RunConfig {
     unsigned max_ai_failures = 3;  ///< consecutive failed AI steps before AI work is stopped
     /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler one above); 0: normal
     unsigned realtime_priority = 50;
+    /// predictive: slots due for release within this reserve cores ahead (schedule + forecast)
+    unsigned reserve_ahead_us = 100;
   } runtime;
 
   struct Cell {
@@ -55,14 +57,14 @@ struct RunConfig {
     std::string model;      ///< GGUF file; empty: a small random model written to a temp dir
     bool required = false;  ///< an AI setup failure stops the run before it starts (else RAN-only)
     unsigned max_sequences = 4;
-    unsigned ctx = 512;  ///< context per sequence, tokens
+    unsigned ctx = 512;            ///< context per sequence, tokens
     unsigned max_tokens = 32;      ///< tokens per generated request
     unsigned queued_requests = 8;  ///< built-in generator: requests kept pending; 0: generator off
   } ai;
 
   struct Api {
-    std::string listen;  ///< host:port of the OpenAI-compatible API; empty: off
-    std::string key;     ///< Bearer API key; empty: no authentication
+    std::string listen;                    ///< host:port of the OpenAI-compatible API; empty: off
+    std::string key;                       ///< Bearer API key; empty: no authentication
     std::string chat_template = "chatml";  ///< for models without a recognised template
   } api;
 

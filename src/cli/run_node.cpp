@@ -13,11 +13,11 @@
 #include "airan/predict/online.h"
 #include "airan/predict/quantile_tree.h"
 #include "airan/ran/traffic.h"
+#include "airan/rt/cpu_affinity.h"
 #include "airan/rt/online_duration_model.h"
 #include "airan/rt/policy.h"
 #include "airan/rt/recent_quantile_model.h"
 #include "airan/rt/recording_duration_model.h"
-#include "airan/rt/cpu_affinity.h"
 #include "airan/rt/scheduler.h"
 #include "cli/engine_ai_workload.h"
 #include "cli/pusch_slot_source.h"
@@ -212,8 +212,11 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   const rt::Clock::duration dt = source.slot_duration();
   r.slot_us = std::chrono::duration<double, std::micro>(dt).count();
 
-  auto policy = rt::make_policy(config.runtime.policy, config.runtime.static_ran_cores,
-                                config.runtime.min_ran_cores);
+  rt::PolicyOptions po;
+  po.static_ran_cores = config.runtime.static_ran_cores;
+  po.min_ran_cores = config.runtime.min_ran_cores;
+  po.reserve_ahead = std::chrono::microseconds(config.runtime.reserve_ahead_us);
+  auto policy = rt::make_policy(config.runtime.policy, po);
   if (!policy) return Error{"runtime." + policy.error().message};
   rt::SchedulerConfig sc;
   sc.cpus = r.cpus;

@@ -14,6 +14,15 @@ Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned st
 
 Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned static_ran_cores,
                                               unsigned min_ran_cores) {
+  PolicyOptions o;
+  o.static_ran_cores = static_ran_cores;
+  o.min_ran_cores = min_ran_cores;
+  return make_policy(name, o);
+}
+
+Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, const PolicyOptions& options) {
+  const unsigned static_ran_cores = options.static_ran_cores;
+  const unsigned min_ran_cores = options.min_ran_cores;
   if (name == "ran-only") return make_ran_only_policy();
   if (name == "static") return make_static_policy(static_ran_cores);
   if (name == "shared-naive") return make_shared_naive_policy();
@@ -25,6 +34,7 @@ Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned st
   if (name == "predictive") {
     PredictiveOptions o;
     o.min_ran_cores = min_ran_cores;
+    o.reserve_ahead = options.reserve_ahead;
     return make_predictive_policy(o);
   }
   return Error{"policy: unknown \"" + std::string(name) + "\"; expected one of " +

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "airan/rt/policy.h"
 
@@ -16,16 +17,28 @@ class PredictivePolicy final : public Policy {
   CoreAllocation decide(const SchedulerState& state) override {
     // EDF meets every deadline on k cores if, for each deadline d, the work due by d fits in
     // k * (d - now). Concordia sizes k with Σ (predicted WCET - elapsed) / time to the deadline.
+    // Released work and upcoming work due soon, merged by deadline (both lists are short).
+    merged_.assign(state.demand.begin(), state.demand.end());
+    for (const DeadlineDemand& u : state.upcoming) {
+      if (u.release - state.now <= options_.reserve_ahead) merged_.push_back(u);
+    }
+    std::sort(merged_.begin(), merged_.end(), [](const DeadlineDemand& a, const DeadlineDemand& b) {
+      return a.deadline < b.deadline;
+    });
     double cores_needed = 0;
     int64_t due_ns = 0;
     const int64_t min_slack_ns = std::max<int64_t>(options_.min_slack.count(), 1);
-    for (const DeadlineDemand& d : state.demand) {
+    for (const DeadlineDemand& d : merged_) {
       due_ns += std::max<int64_t>(d.remaining_ns, 0);
       const int64_t slack_ns = std::max(
           std::chrono::duration_cast<std::chrono::nanoseconds>(d.deadline - state.now).count(),
           min_slack_ns);
       cores_needed = std::max(cores_needed, options_.headroom * static_cast<double>(due_ns) /
                                                 static_cast<double>(slack_ns));
+    }
+    // Work about to be released needs a core waiting for it, however little it is.
+    if (merged_.size() > state.demand.size() && cores_needed > 0) {
+      cores_needed = std::max(cores_needed, 1.0);
     }
     auto ran = static_cast<unsigned>(std::min<double>(std::ceil(cores_needed), state.cores));
     if (state.ready_tasks + state.running_tasks > 0) ran = std::max(ran, 1u);
@@ -35,6 +48,7 @@ class PredictivePolicy final : public Policy {
 
  private:
   PredictiveOptions options_;
+  std::vector<DeadlineDemand> merged_;
 };
 
 }  // namespace

@@ -98,6 +98,7 @@ Scheduler::Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> poli
   completed_tasks_.reserve(1024);
   running_.reserve(config.cpus.size());
   demand_.reserve(256);
+  upcoming_.reserve(256);
 }
 
 Scheduler::~Scheduler() {
@@ -202,7 +203,14 @@ void Scheduler::loop() {
                        workers_.allocation() == before && tick_count_ > 1;
     quiet_ticks = quiet ? quiet_ticks + 1 : 0;
     if (quiet_ticks >= kQuietTicksBeforeIdle && config_.idle_wait.count() > 0) {
-      submitted_signal_.wait_for(epoch, config_.idle_wait);
+      // Wake a few periods before the next forecast release, so the policy can reserve for it.
+      std::chrono::nanoseconds wait = config_.idle_wait;
+      if (!upcoming_.empty()) {
+        wait = std::clamp(duration_cast<nanoseconds>(upcoming_.front().release - Clock::now()) -
+                              4 * config_.period,
+                          nanoseconds(0), wait);
+      }
+      if (wait.count() > 0) submitted_signal_.wait_for(epoch, wait);
       first_tick_ = true;  // the idle gap is not a tick period
       quiet_ticks = 0;
       next = Clock::now();
@@ -235,6 +243,7 @@ void Scheduler::tick(Clock::time_point now) {
   state_.waiting_tasks = m.waiting_tasks;
   state_.remaining_ns = remaining_ns;
   state_.demand = demand_;
+  state_.upcoming = upcoming_;
   const Clock::time_point decide_start = Clock::now();
   CoreAllocation allocation = policy_->decide(state_);
   const Clock::time_point decide_end = Clock::now();
@@ -295,6 +304,8 @@ void Scheduler::admit(Clock::time_point /*now*/) {
     }
     graph->arm();
     const Clock::time_point deadline = graph->deadline();
+    load_forecast_.observe(graph->cell(), graph->release(), deadline,
+                           graph->remaining_predicted_ns());
     SlotTaskGraph* g = graph.get();
     const auto at =
         std::upper_bound(in_flight_.begin(), in_flight_.end(), deadline,
@@ -349,19 +360,30 @@ int64_t Scheduler::predict_demand(Clock::time_point now) {
   running_.clear();
   workers_.running(running_);
   demand_.clear();
+  upcoming_.clear();
   const int64_t now_ns = to_ns(now);
   int64_t total = 0;
   for (const InFlight& f : in_flight_) {
     const SlotTaskGraph& g = *f.graph;
-    if (g.done() || g.release() > now) continue;
+    if (g.done()) continue;
+    if (g.release() > now) {
+      upcoming_.push_back({f.deadline, g.remaining_predicted_ns(), g.release()});
+      continue;
+    }
     int64_t remaining = g.remaining_predicted_ns();
     for (const RunningTask& r : running_) {
       if (r.graph == &g) remaining -= std::clamp<int64_t>(now_ns - r.start_ns, 0, r.predicted_ns);
     }
     remaining = std::max<int64_t>(remaining, 0);
-    demand_.push_back({f.deadline, remaining});
+    demand_.push_back({f.deadline, remaining, g.release()});
     total += remaining;
   }
+  // The next slot of each cell, forecast from the slots admitted so far.
+  for (uint32_t cell = 0; cell < load_forecast_.cells(); ++cell) {
+    if (const auto next = load_forecast_.next(cell)) upcoming_.push_back(*next);
+  }
+  std::sort(upcoming_.begin(), upcoming_.end(),
+            [](const DeadlineDemand& a, const DeadlineDemand& b) { return a.release < b.release; });
   return total;
 }
 

@@ -132,6 +132,28 @@ TEST(PredictivePolicy, MinimumAndHeadroom) {
   EXPECT_EQ(p->decide(s).ran_cores, 3u);  // 2 x 1.5 cores
 }
 
+TEST(PredictivePolicy, ReservesForSlotsAboutToBeReleased) {
+  PredictiveOptions o;
+  o.reserve_ahead = microseconds(100);
+  auto p = make_predictive_policy(o);
+  SchedulerState s = state_with(4, 0, 0, 0);
+  // 1200 µs of work released in 150 µs, due in 450 µs: not yet.
+  std::vector<DeadlineDemand> up = {
+      {s.now + microseconds(450), 1'200'000, s.now + microseconds(150)}};
+  s.upcoming = up;
+  EXPECT_EQ(p->decide(s).ran_cores, 0u);
+  // Released in 50 µs: its cores are reserved now (1200 µs in 450 µs -> 3).
+  up[0].release = s.now + microseconds(50);
+  EXPECT_EQ(p->decide(s).ran_cores, 3u);
+  // However little the work, a core waits for it.
+  up[0].remaining_ns = 1'000;
+  EXPECT_EQ(p->decide(s).ran_cores, 1u);
+  // Off: only released work counts.
+  o.reserve_ahead = microseconds(0);
+  auto off = make_predictive_policy(o);
+  EXPECT_EQ(off->decide(s).ran_cores, 0u);
+}
+
 TEST(PolicyFactory, KnowsEveryNameAndRejectsOthers) {
   for (const char* name : {"ran-only", "static", "shared-naive", "reactive", "predictive"}) {
     auto p = make_policy(name, 1);

@@ -16,11 +16,12 @@
 
 namespace airan::rt {
 
-/// Predicted RAN work still to do that is due by one deadline (one admitted, released slot).
+/// Predicted RAN work still to do that is due by one deadline (one slot).
 struct DeadlineDemand {
   Clock::time_point deadline;
   int64_t remaining_ns =
       0;  ///< Σ predicted remaining time of its tasks, ns (running: minus elapsed)
+  Clock::time_point release{};  ///< when its samples are complete (past for released slots)
 };
 
 /// What the scheduler measured this tick.
@@ -36,6 +37,9 @@ struct SchedulerState {
   int64_t remaining_ns = 0;     ///< Σ DeadlineDemand::remaining_ns, ns
   /// Released work per deadline, earliest deadline first.
   std::span<const DeadlineDemand> demand;
+  /// Slots not released yet, earliest release first: admitted ones (their schedule is known) and
+  /// per cell the forecast of the next one not yet handed over.
+  std::span<const DeadlineDemand> upcoming;
 };
 
 /// A policy's answer.
@@ -78,12 +82,16 @@ struct PredictiveOptions {
   double headroom = 1.0;       ///< multiplies the predicted demand (>= 1)
   /// Time to a deadline below this counts as this (avoids dividing by ~0 right at a deadline).
   std::chrono::nanoseconds min_slack{std::chrono::microseconds(5)};
+  /// Upcoming slots released within this time count as released, so their cores are reclaimed
+  /// before the samples arrive (0: only released work counts).
+  std::chrono::nanoseconds reserve_ahead{std::chrono::microseconds(100)};
 };
 
 /// Concordia-style reservation: for every deadline d, the released work due by d needs
 /// ceil(Σ predicted remaining / (d - now)) cores; reserves the most any deadline needs (with one
 /// slot in flight this is Σ remaining / time to the earliest deadline), at least one core while
-/// any RAN task is ready or running.
+/// any RAN task is ready or running. Upcoming slots due for release within reserve_ahead count
+/// as released.
 std::unique_ptr<Policy> make_predictive_policy(const PredictiveOptions& options = {});
 
 /// The policy named `name` ("ran-only", "static", "shared-naive", "reactive", "predictive");
@@ -94,6 +102,16 @@ Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned st
 /// cores always serve the RAN, so a released slot's first tasks never wait for a reclaim.
 Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, unsigned static_ran_cores,
                                               unsigned min_ran_cores);
+
+/// What make_policy needs to build any of them.
+struct PolicyOptions {
+  unsigned static_ran_cores = 1;  ///< "static"
+  unsigned min_ran_cores = 0;     ///< "reactive", "predictive"
+  std::chrono::nanoseconds reserve_ahead{std::chrono::microseconds(100)};  ///< "predictive"
+};
+
+/// The same with every option.
+Expected<std::unique_ptr<Policy>> make_policy(std::string_view name, const PolicyOptions& options);
 
 /// Every policy name, comma separated.
 std::string_view policy_names();

@@ -21,6 +21,7 @@
 #include "airan/rt/edf_queue.h"
 #include "airan/rt/metrics.h"
 #include "airan/rt/policy.h"
+#include "airan/rt/slot_load_forecast.h"
 #include "airan/rt/slot_task_graph.h"
 #include "airan/rt/spin_lock.h"
 #include "airan/rt/wake_signal.h"
@@ -147,6 +148,8 @@ class Scheduler {
   std::vector<CompletedTask> completed_tasks_;
   std::vector<RunningTask> running_;
   std::vector<DeadlineDemand> demand_;
+  std::vector<DeadlineDemand> upcoming_;  // admitted, not released, and forecast next slots
+  SlotLoadForecast load_forecast_;
   std::vector<unsigned> park_requests_;
   std::vector<const SlotTaskGraph*> done_;
   struct PendingPark {
