@@ -41,26 +41,22 @@ Status validate(const SchedulerConfig& config) {
                    " not available (or -1 for unpinned)"};
     }
   }
-  if (config.period < std::chrono::microseconds(1) ||
-      config.period > std::chrono::milliseconds(10)) {
-    return Error{"period: " + std::to_string(config.period.count()) +
-                 " ns not in [1000, 10000000] ns"};
-  }
-  if (config.idle_spin < nanoseconds(0) || config.idle_spin > std::chrono::milliseconds(10)) {
-    return Error{"idle_spin: " + std::to_string(config.idle_spin.count()) +
-                 " ns not in [0, 10000000] ns"};
-  }
-  if (config.park_grace < nanoseconds(0) || config.park_grace > std::chrono::milliseconds(1)) {
-    return Error{"park_grace: " + std::to_string(config.park_grace.count()) +
-                 " ns not in [0, 1000000] ns"};
-  }
-  if (config.lent_poll < nanoseconds(0) || config.lent_poll > std::chrono::milliseconds(10)) {
-    return Error{"lent_poll: " + std::to_string(config.lent_poll.count()) +
-                 " ns not in [0, 10000000] ns"};
-  }
-  if (config.idle_wait < nanoseconds(0) || config.idle_wait > std::chrono::seconds(1)) {
-    return Error{"idle_wait: " + std::to_string(config.idle_wait.count()) +
-                 " ns not in [0, 1000000000] ns"};
+  struct DurationField {
+    const char* name;
+    nanoseconds value, lo, hi;
+  };
+  const DurationField durations[] = {
+      {"period", config.period, std::chrono::microseconds(1), std::chrono::milliseconds(10)},
+      {"idle_spin", config.idle_spin, nanoseconds(0), std::chrono::milliseconds(10)},
+      {"park_grace", config.park_grace, nanoseconds(0), std::chrono::milliseconds(1)},
+      {"lent_poll", config.lent_poll, nanoseconds(0), std::chrono::milliseconds(10)},
+      {"idle_wait", config.idle_wait, nanoseconds(0), std::chrono::seconds(1)},
+  };
+  for (const DurationField& f : durations) {
+    if (f.value < f.lo || f.value > f.hi) {
+      return Error{std::string(f.name) + ": " + std::to_string(f.value.count()) + " ns not in [" +
+                   std::to_string(f.lo.count()) + ", " + std::to_string(f.hi.count()) + "] ns"};
+    }
   }
   if (config.queue_capacity < 16) return Error{"queue_capacity: must be >= 16"};
   if (config.max_ai_failures < 1) return Error{"max_ai_failures: must be >= 1"};
