@@ -48,7 +48,7 @@ std::string policy_of(const std::string& name) {
 
 // Runs one policy. Durations: recent history, or `tree` (online: drifting task types retrain);
 // `record` (may be null) receives every task execution.
-Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptions& o,
+Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptions& o, size_t slots,
                                  PuschSlotSource& source, const std::filesystem::path& model,
                                  std::shared_ptr<const predict::QuantileTreeModel> tree,
                                  predict::Trace* record) {
@@ -98,7 +98,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
     const rt::RealtimeScope realtime(
         rt::RealtimePriorities::from_base(o.realtime_priority).submitter);
     rt::set_timer_slack_ns(1);
-    for (size_t k = 0; k < source.slots(); ++k) {
+    for (size_t k = 0; k < slots; ++k) {
       // The slot's samples are complete at its end; hand it over shortly before, as a front end.
       const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
       std::this_thread::sleep_until(release - std::chrono::microseconds(100));
@@ -213,12 +213,18 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
   so.seed = o.seed;
   auto source = PuschSlotSource::create(so);
   if (!source) return source.error();
+  // Warm-up, not reported: the first run would otherwise also pay for first-touch page faults of
+  // the slot bank and the receivers, and for the CPU's caches and clock ramping up.
+  const size_t warmup = std::min<size_t>((*source)->slots(), 200);
+  if (auto w = run_one("ran-only", o, warmup, **source, model, nullptr, nullptr); !w) {
+    return w.error();
+  }
   std::vector<PolicyBenchRow> rows;
   for (const auto& n : names) {
     const bool trains = n == "predictive" && tree == nullptr;
     predict::Trace trace;
-    auto row = run_one(n, o, **source, model, n == kPredictiveModel ? tree : nullptr,
-                       trains ? &trace : nullptr);
+    auto row = run_one(n, o, (*source)->slots(), **source, model,
+                       n == kPredictiveModel ? tree : nullptr, trains ? &trace : nullptr);
     if (!row) return row.error();
     rows.push_back(std::move(*row));
     if (trains) {
