@@ -28,6 +28,7 @@ namespace {
 using airan::llm::MatmulKernels;
 using airan::llm::QuantizedActivations;
 using airan::llm::TensorType;
+using airan::llm::WeightLayout;
 using airan::llm::WeightMatrix;
 
 const TensorType kTypes[] = {TensorType::kQ4_0, TensorType::kQ8_0, TensorType::kQ4_K,
@@ -54,10 +55,14 @@ const MatmulKernels* kernels_for(int id) {
 }
 
 struct Matrix {
-  std::vector<uint8_t> bytes;  // `copies` consecutive copies of the matrix
+  std::vector<uint8_t> bytes;  // `copies` consecutive copies of the matrix, from bytes[offset]
+  size_t offset = 0;           // to the first 64-byte boundary (repacked layouts load aligned)
   size_t matrix_bytes = 0;
   size_t row_bytes = 0;
   int copies = 1;
+  const uint8_t* copy(int c) const {
+    return bytes.data() + offset + static_cast<size_t>(c) * matrix_bytes;
+  }
 };
 
 // Random N(0, 1/cols) weights in `type`, cached for the last shape; with `dram`, copies of them
@@ -97,7 +102,36 @@ const Matrix& matrix(TensorType type, int64_t rows, int64_t cols, bool dram) {
   return copies;
 }
 
-// Args: type, rows, cols, batch, implementation id, dram (0/1).
+// `m` (GGUF layout, every copy) rewritten into `layout`, as a model load does for the kernels that
+// prefer it; cached for the last matrix and layout.
+const Matrix& repacked(const Matrix& m, TensorType type, int64_t rows, int64_t cols,
+                       WeightLayout layout) {
+  static std::tuple<const uint8_t*, int, int, int64_t, int64_t, int> key{nullptr, 0, 0, 0, 0, 0};
+  static Matrix out;
+  const std::tuple<const uint8_t*, int, int, int64_t, int64_t, int> want{
+      m.copy(0), m.copies, static_cast<int>(type), rows, cols, static_cast<int>(layout)};
+  if (key == want) return out;
+  key = want;
+  WeightMatrix w;
+  w.type = type;
+  w.rows = rows;
+  w.cols = cols;
+  w.row_bytes = m.row_bytes;
+  out.row_bytes = m.row_bytes;
+  out.copies = m.copies;
+  out.matrix_bytes = (airan::llm::repacked_bytes(w, layout) + 63) / 64 * 64;
+  out.bytes.assign(out.matrix_bytes * static_cast<size_t>(m.copies) + 64, 0);
+  out.offset = (64 - reinterpret_cast<uintptr_t>(out.bytes.data()) % 64) % 64;
+  for (int c = 0; c < m.copies; ++c) {
+    w.data = m.copy(c);
+    uint8_t* dst = out.bytes.data() + out.offset + static_cast<size_t>(c) * out.matrix_bytes;
+    (void)airan::llm::repack_weights(w, layout, dst);
+  }
+  return out;
+}
+
+// Args: type, rows, cols, batch, implementation id, dram (0/1). Weights are in the layout the
+// implementation prefers (Q4_0 repacked for AVX-512), as the engine's model load leaves them.
 void BM_Matmul(benchmark::State& state) {
   const auto type = static_cast<TensorType>(state.range(0));
   const int64_t rows = state.range(1), cols = state.range(2), batch = state.range(3);
@@ -107,9 +141,13 @@ void BM_Matmul(benchmark::State& state) {
     state.SkipWithError("CPU lacks this instruction set");
     return;
   }
+  const WeightLayout layout = k->preferred_layout(type);
+  const bool gguf = layout == WeightLayout::kGguf;
   state.SetLabel(std::string(airan::llm::tensor_type_name(static_cast<uint32_t>(type))) + " " +
-                 std::string(k->implementation()) + (dram ? " dram" : " hot"));
-  const Matrix& m = matrix(type, rows, cols, dram);
+                 std::string(k->implementation()) + (dram ? " dram" : " hot") +
+                 (gguf ? "" : " repacked"));
+  const Matrix& m = gguf ? matrix(type, rows, cols, dram)
+                         : repacked(matrix(type, rows, cols, dram), type, rows, cols, layout);
   std::vector<float> x(static_cast<size_t>(batch * cols));
   std::mt19937 rng(7);
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -121,9 +159,10 @@ void BM_Matmul(benchmark::State& state) {
   w.rows = rows;
   w.cols = cols;
   w.row_bytes = m.row_bytes;
+  w.layout = layout;
   int copy = 0;
   for (auto _ : state) {
-    w.data = m.bytes.data() + static_cast<size_t>(copy) * m.matrix_bytes;
+    w.data = m.copy(copy);
     if (++copy == m.copies) copy = 0;
     k->quantize_activations(qa, type, x.data(), batch, cols);
     k->matmul_rows(w, qa, y.data(), rows, 0, rows);

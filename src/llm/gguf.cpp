@@ -511,6 +511,17 @@ GgufFile::GgufFile(GgufFile&&) noexcept = default;
 GgufFile& GgufFile::operator=(GgufFile&&) noexcept = default;
 GgufFile::~GgufFile() = default;
 
+void GgufFile::release_pages(std::span<const uint8_t> bytes) const {
+  if (!storage_->map || bytes.empty()) return;
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(bytes.data()) + page - 1) / page * page;
+  const auto end = reinterpret_cast<uintptr_t>(bytes.data() + bytes.size()) / page * page;
+  const auto map_begin = reinterpret_cast<uintptr_t>(storage_->map);
+  if (begin >= end || begin < map_begin || end > map_begin + storage_->map_size) return;
+  // A clean private file mapping: dropping the pages loses nothing (a hint, so errors are moot).
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
 Expected<GgufFile> GgufFile::open(const std::filesystem::path& path) {
   GgufFile f;
   f.name_ = path.string();

@@ -461,6 +461,9 @@ class Avx2Kernels final : public MatmulKernels {
     assert(x.weight_type == w.type && x.cols == w.cols);
     assert(0 <= row_begin && row_end <= w.rows);
     if (row_end <= row_begin || x.batch <= 0) return;
+    if (w.layout != WeightLayout::kGguf) {
+      return detail::matmul_rows_via_gguf_rows(*this, w, x, y, y_stride, row_begin, row_end);
+    }
     switch (w.type) {
       case TensorType::kQ4_0:
         return detail::drive_tiles<Q8Group<true>>(w, x, y, y_stride, row_begin, row_end);

@@ -217,6 +217,9 @@ class PortableKernels final : public MatmulKernels {
                    int64_t row_begin, int64_t row_end) const override {
     assert(x.weight_type == w.type && x.cols == w.cols);
     assert(0 <= row_begin && row_end <= w.rows);
+    if (w.layout != WeightLayout::kGguf) {
+      return detail::matmul_rows_via_gguf_rows(*this, w, x, y, y_stride, row_begin, row_end);
+    }
     switch (w.type) {
       case TensorType::kQ4_0:
         return rows_q8_groups<true>(w, x, y, y_stride, row_begin, row_end);

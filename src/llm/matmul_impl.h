@@ -50,6 +50,12 @@ void quantize_activation_rows(QuantizedActivations& out, const float* x, Q8Group
   }
 }
 
+/// matmul_rows of `k` for weights in a layout `k` does not compute with: each row is rewritten
+/// as GGUF blocks into a per-thread buffer and multiplied on its own (correct, not fast).
+void matmul_rows_via_gguf_rows(const MatmulKernels& k, const WeightMatrix& w,
+                               const QuantizedActivations& x, float* y, int64_t y_stride,
+                               int64_t row_begin, int64_t row_end);
+
 /// The implementations. avx2 / avx512 objects exist whatever the CPU; calling them on a CPU
 /// without the instructions is undefined, so the factory checks first.
 const MatmulKernels* matmul_kernels_portable();

@@ -53,6 +53,15 @@ constexpr int gemv_rows() {
   }
 }
 
+/// Units of the reduction per chunk, so that `batch` activation rows of a chunk (unit_bytes per
+/// unit and row) stay in L2 and each weight byte still comes from DRAM once.
+inline int64_t reduction_chunk(int64_t units, int64_t batch, size_t unit_bytes) {
+  constexpr size_t kBudget = 192 * 1024;  // activation bytes of one chunk (L2-resident)
+  const size_t per_unit = static_cast<size_t>(batch) * unit_bytes;
+  if (per_unit * static_cast<size_t>(units) <= kBudget) return units;
+  return std::max<int64_t>(1, static_cast<int64_t>(kBudget / per_unit));
+}
+
 /// K provides: template <int R, int C> static void tile(const TileArgs&); static constexpr int
 /// kRows, kCols (largest tile), optionally kGemvRows (rows of a batch-1 tile, default kRows);
 /// static int64_t units(int64_t cols); static size_t act_unit_bytes(int64_t cols) (activation
@@ -64,14 +73,8 @@ void drive_tiles(const WeightMatrix& w, const QuantizedActivations& x, float* y,
   static constexpr TileTable<kMaxRows, K::kCols> table =
       make_tile_table<K, kMaxRows, K::kCols>(std::make_integer_sequence<int, kMaxRows>{});
   const int row_step = x.batch == 1 ? gemv_rows<K>() : K::kRows;
-  constexpr size_t kBudget = 192 * 1024;  // activation bytes of one chunk (L2-resident)
   const int64_t units = K::units(w.cols);
-  const size_t unit_bytes = K::act_unit_bytes(w.cols);
-  int64_t chunk = units;
-  if (static_cast<size_t>(x.batch) * static_cast<size_t>(units) * unit_bytes > kBudget) {
-    chunk = std::max<int64_t>(
-        1, static_cast<int64_t>(kBudget / (static_cast<size_t>(x.batch) * unit_bytes)));
-  }
+  const int64_t chunk = reduction_chunk(units, x.batch, K::act_unit_bytes(w.cols));
   for (int64_t u0 = 0; u0 < units; u0 += chunk) {
     const int64_t u1 = std::min(units, u0 + chunk);
     for (int64_t r = r0; r < r1; r += row_step) {

@@ -2,6 +2,8 @@
 // checked for presence, type and shape (ggml order: ne[0], the row length, first).
 #include "airan/llm/model.h"
 
+#include <sys/mman.h>
+
 #include <string>
 #include <utility>
 
@@ -80,6 +82,39 @@ class TensorChecker {
   const GgufFile& file_;
   uint64_t bytes_ = 0;
 };
+
+// Copies every matrix the default kernels compute faster with in another layout into that layout,
+// all in one anonymous mapping (huge pages where the kernel gives them: decode streams every
+// weight once a token, and 4 KiB pages cost a TLB walk each 4 KiB). The file pages the copies came
+// from are released, so resident memory holds the weights once. Returns the owner of the copies
+// (null when nothing was repacked, or the memory could not be had: the file's layout still works).
+std::shared_ptr<void> repack_matrices(const GgufFile& file, std::vector<WeightMatrix*> matrices) {
+  const MatmulKernels* kernels = matmul_kernels();
+  if (kernels == nullptr) return nullptr;
+  std::vector<std::pair<WeightMatrix*, WeightLayout>> todo;
+  size_t total = 0;
+  for (WeightMatrix* w : matrices) {
+    const WeightLayout layout = kernels->preferred_layout(w->type);
+    const size_t bytes = repacked_bytes(*w, layout);
+    if (layout == WeightLayout::kGguf || bytes == 0) continue;
+    todo.emplace_back(w, layout);
+    total += (bytes + 63) / 64 * 64;
+  }
+  if (todo.empty()) return nullptr;
+  void* p = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  madvise(p, total, MADV_HUGEPAGE);  // a hint: without it the copies are merely slower
+  auto* out = static_cast<uint8_t*>(p);
+  for (const auto& [w, layout] : todo) {
+    const size_t bytes = repacked_bytes(*w, layout);
+    const std::span<const uint8_t> source(w->data, w->row_bytes * static_cast<size_t>(w->rows));
+    *w = repack_weights(*w, layout, out);
+    file.release_pages(source);
+    out += (bytes + 63) / 64 * 64;
+  }
+  mprotect(p, total, PROT_READ);
+  return std::shared_ptr<void>(p, [total](void* q) { munmap(q, total); });
+}
 
 }  // namespace
 
@@ -206,6 +241,18 @@ Expected<Model> Model::from_file(GgufFile file) {
     }
   }
   m.weight_bytes_ = check.bytes();
+
+  // The token embedding is read a row at a time (get_rows) and keeps the file's layout; so does
+  // the output projection when it is the same tensor.
+  std::vector<WeightMatrix*> matmul_weights;
+  if (!m.output_tied_) matmul_weights.push_back(&m.output_);
+  for (LayerWeights& w : m.layers_) {
+    for (WeightMatrix* x :
+         {&w.attn_q, &w.attn_k, &w.attn_v, &w.attn_output, &w.ffn_gate, &w.ffn_up, &w.ffn_down}) {
+      matmul_weights.push_back(x);
+    }
+  }
+  m.repacked_ = repack_matrices(f, std::move(matmul_weights));
   return m;
 }
 

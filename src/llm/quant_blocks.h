@@ -160,6 +160,33 @@ inline void pack_scale_min_k4(const uint8_t* sc, const uint8_t* m, uint8_t* q) {
   }
 }
 
+// ---- repacked Q4_0 weights (WeightLayout::kQ4_0x8) --------------------------------------------
+//
+// Rows in groups of 8 (the last padded with zero rows), each group a run of "quads" of 4 blocks
+// (the last padded with zero blocks), 576 bytes each, so that a GEMV reads one forward stream:
+//   bytes [128k, 128k + 128): the nibbles of block k of the quad for the 8 rows, as two halves of
+//                             64 bytes: byte 64p + 8i + j is qs[8p + j] of row i;
+//   bytes [512 + 16k, +16):   the 8 f16 scales d of block k, row i at 2i.
+// A quad of weights meets one Q8 group of activations.
+
+inline constexpr int64_t kX8Rows = 8;
+inline constexpr size_t kX8QuadBytes = 4 * 128 + 4 * 16;
+inline constexpr size_t kX8QuadScales = 4 * 128;  // offset of the scales in a quad
+
+/// Offsets in a kQ4_0x8 group of the nibbles and of the scales of block b.
+inline size_t x8_qs_offset(int64_t b) {
+  return kX8QuadBytes * static_cast<size_t>(b / 4) + 128 * static_cast<size_t>(b % 4);
+}
+inline size_t x8_d_offset(int64_t b) {
+  return kX8QuadBytes * static_cast<size_t>(b / 4) + kX8QuadScales +
+         16 * static_cast<size_t>(b % 4);
+}
+
+/// Bytes of one kQ4_0x8 group of 8 rows of `cols` values (a multiple of 64).
+inline size_t x8_group_bytes(int64_t cols) {
+  return kX8QuadBytes * static_cast<size_t>((cols / kQK + 3) / 4);
+}
+
 // ---- activation layouts (QuantizedActivations::data, one row = row_bytes) ----------------------
 //
 // All implementations write byte-identical activations (same rounding: q = nearest-even of

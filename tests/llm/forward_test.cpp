@@ -246,10 +246,12 @@ class GgmlStyleKernels : public MatmulKernels {
   void matmul_rows(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t ys,
                    int64_t r0, int64_t r1) const override {
     if (!handled(w.type)) return real_->matmul_rows(w, x, y, ys, r0, r1);
+    std::vector<uint8_t> row_buf(w.row_bytes);  // the row as GGUF blocks, whatever w.layout
     for (int64_t b = 0; b < x.batch; ++b) {
       const uint8_t* xr = x.data.data() + b * x.row_bytes;
       for (int64_t r = r0; r < r1; ++r) {
-        const uint8_t* wr = w.data + r * w.row_bytes;
+        copy_gguf_row(w, r, row_buf.data());
+        const uint8_t* wr = row_buf.data();
         float acc = 0.0f;
         if (w.type == TensorType::kF16) {
           for (int64_t c = 0; c < w.cols; ++c) {
@@ -831,6 +833,51 @@ TEST(Model, LoadsTheSharedModels) {
   }
   auto missing = Model::load(test::data_path("llm/models/no-such-model.gguf"));
   EXPECT_FALSE(missing);
+}
+
+// Q4_0 matrices are repacked at load into the layout the default kernels prefer (the embedding
+// table, read a row at a time, is not); the copies hold the file's blocks, and kernels that do not
+// compute with that layout (portable) still give the same logits.
+TEST(Model, RepacksQ4_0MatricesForTheDefaultKernels) {
+  const WeightLayout preferred = matmul_kernels()->preferred_layout(TensorType::kQ4_0);
+  for (const char* name : {"stories260K-Q4_0.gguf", "synthetic-tiny-256-Q4_0.gguf"}) {
+    SCOPED_TRACE(name);
+    const Model m = load_model(name);
+    EXPECT_EQ(m.token_embd().layout, WeightLayout::kGguf);
+    const std::string b = "blk.0.";
+    const std::pair<const WeightMatrix*, std::string> matrices[] = {
+        {&m.layers()[0].attn_q, b + "attn_q.weight"},
+        {&m.layers()[0].ffn_down, b + "ffn_down.weight"},
+        {&m.output(), "output.weight"}};
+    for (const auto& [w, tensor] : matrices) {
+      SCOPED_TRACE(tensor);
+      EXPECT_EQ(w->layout, w->type == TensorType::kQ4_0 ? preferred : WeightLayout::kGguf);
+      auto file_view = weight_matrix(m.file(), *m.file().find_tensor(tensor));
+      ASSERT_TRUE(file_view);
+      std::vector<uint8_t> got(w->row_bytes);
+      for (int64_t r = 0; r < w->rows; ++r) {
+        copy_gguf_row(*w, r, got.data());
+        ASSERT_EQ(0, std::memcmp(got.data(), file_view->data + r * w->row_bytes, got.size()))
+            << "row " << r;
+      }
+    }
+    const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+    std::vector<std::vector<float>> logits;
+    for (const MatmulKernels* k : {matmul_kernels(), matmul_kernels(SimdLevel::portable)}) {
+      ForwardConfig cfg;
+      cfg.max_batch_tokens = 16;
+      cfg.max_logit_rows = 1;
+      cfg.kernels = k;
+      auto fwd = ForwardPass::create(m, cfg);
+      ASSERT_TRUE(fwd);
+      KvCache cache = make_cache(m, 32, 1, KvType::kF16);
+      const BatchEntry e{0, prompt, false};
+      ASSERT_TRUE(fwd->run({&e, 1}, cache).is_ok());
+      logits.push_back(row(*fwd, 0));
+    }
+    // Same integer block sums; only the float summation order differs between the kernels.
+    EXPECT_LE(max_abs_diff(logits[0], logits[1]), 1e-3);
+  }
 }
 
 }  // namespace

@@ -679,5 +679,96 @@ TEST(WeightMatrix, ViewsAndErrors) {
   EXPECT_FALSE(weight_matrix(f, empty));
 }
 
+// ---- repacked weight layouts -------------------------------------------------------------------
+
+/// A repacked copy of `w` in 64-byte aligned memory it owns.
+struct RepackedMatrix {
+  std::vector<uint8_t> storage;
+  WeightMatrix w;
+};
+
+RepackedMatrix repacked(const WeightMatrix& w, WeightLayout layout) {
+  RepackedMatrix out;
+  const size_t bytes = repacked_bytes(w, layout);
+  EXPECT_GT(bytes, 0u);
+  out.storage.resize(bytes + 64);
+  const auto addr = reinterpret_cast<uintptr_t>(out.storage.data());
+  out.w = repack_weights(w, layout, out.storage.data() + (64 - addr % 64) % 64);
+  return out;
+}
+
+TEST(WeightLayouts, Q4_0x8SizesRowsAndPreferences) {
+  const TestMatrix m = make_matrix(TensorType::kQ4_0, 13, 160, 71);  // 5 blocks: a partial quad
+  // 2 groups of 8 rows, each 2 quads of 576 bytes.
+  EXPECT_EQ(repacked_bytes(m.w, WeightLayout::kQ4_0x8), 2u * 2u * 576u);
+  EXPECT_EQ(q4_0x8_group_bytes(160), 2u * 576u);
+  EXPECT_EQ(repacked_bytes(make_matrix(TensorType::kQ8_0, 8, 64, 1).w, WeightLayout::kQ4_0x8), 0u);
+  const RepackedMatrix r = repacked(m.w, WeightLayout::kQ4_0x8);
+  EXPECT_EQ(r.w.layout, WeightLayout::kQ4_0x8);
+  EXPECT_EQ(repacked_bytes(r.w, WeightLayout::kQ4_0x8), 0u);  // only from the GGUF layout
+  EXPECT_EQ(r.w.row_bytes, m.w.row_bytes);
+  // Every row comes back as the same GGUF blocks, from either layout.
+  std::vector<uint8_t> row(m.w.row_bytes);
+  for (int64_t i = 0; i < m.w.rows; ++i) {
+    copy_gguf_row(r.w, i, row.data());
+    EXPECT_EQ(0, std::memcmp(row.data(), m.bytes.data() + i * m.w.row_bytes, row.size())) << i;
+    copy_gguf_row(m.w, i, row.data());
+    EXPECT_EQ(0, std::memcmp(row.data(), m.bytes.data() + i * m.w.row_bytes, row.size())) << i;
+  }
+  for (const auto* k : implementations()) {
+    const bool avx512 = k->implementation().starts_with("avx512");
+    EXPECT_EQ(k->preferred_layout(TensorType::kQ4_0),
+              avx512 ? WeightLayout::kQ4_0x8 : WeightLayout::kGguf)
+        << k->implementation();
+    EXPECT_EQ(k->preferred_layout(TensorType::kQ8_0), WeightLayout::kGguf) << k->implementation();
+  }
+}
+
+// Every implementation gives the repacked matrix the results it gives the GGUF one (the integer
+// block sums are the same; only the float summation order may differ), for row counts that are
+// not a multiple of 8, row ranges that start and end inside a group of 8, partial quads of
+// blocks, and batches that cut the reduction into chunks; rows outside the ranges stay untouched.
+TEST(WeightLayouts, RepackedQ4_0MatchesGgufLayout) {
+  for (const Shape sh :
+       {Shape{1, 32}, Shape{7, 96}, Shape{9, 128}, Shape{29, 1120}, Shape{45, 4096}}) {
+    const TestMatrix m = make_matrix(TensorType::kQ4_0, sh.rows, sh.cols, 81);
+    const RepackedMatrix r = repacked(m.w, WeightLayout::kQ4_0x8);
+    const int64_t stride = sh.rows + 3;
+    for (int64_t batch : {1, 3, 5, 40}) {
+      const auto x = random_values(static_cast<size_t>(batch * sh.cols), 82 + batch);
+      for (const auto* k : implementations()) {
+        const std::string what = std::string(k->implementation()) + " " + std::to_string(sh.rows) +
+                                 " x " + std::to_string(sh.cols) + " batch " +
+                                 std::to_string(batch);
+        QuantizedActivations qa;
+        k->quantize_activations(qa, TensorType::kQ4_0, x.data(), batch, sh.cols);
+        std::vector<float> ref(static_cast<size_t>(batch * stride), -5.0f);
+        k->matmul_rows(m.w, qa, ref.data(), stride, 0, sh.rows);
+        std::vector<float> y(static_cast<size_t>(batch * stride), -5.0f);
+        for (int64_t r0 = 0; r0 < sh.rows;) {  // pieces of 3, 6, 9, ... rows
+          const int64_t r1 = std::min(sh.rows, r0 + 3 * (r0 / 3 + 1));
+          k->matmul_rows(r.w, qa, y.data(), stride, r0, r1);
+          r0 = r1;
+        }
+        for (int64_t b = 0; b < batch; ++b) {
+          for (int64_t row = 0; row < stride; ++row) {
+            const size_t at = static_cast<size_t>(b * stride + row);
+            if (row >= sh.rows) {
+              ASSERT_EQ(y[at], -5.0f) << what << " row " << row;
+              continue;
+            }
+            double abs_sum = 0.0;
+            for (int64_t i = 0; i < sh.cols; ++i) {
+              abs_sum += std::fabs(m.deq[row * sh.cols + i] * x[b * sh.cols + i]);
+            }
+            ASSERT_NEAR(y[at], ref[at], 1e-5 * abs_sum + 1e-7) << what << " row " << row;
+          }
+        }
+        expect_matches_reference(m, x, batch, y, stride, 0, sh.rows, what);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace airan::llm

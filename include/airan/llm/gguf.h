@@ -178,6 +178,11 @@ class GgufFile {
   /// The bytes of a tensor's data. Error: the tensor's type is not known to airan.
   Expected<std::span<const uint8_t>> tensor_data(const GgufTensorInfo& tensor) const;
 
+  /// Hint that `bytes` (inside this file's data) will not be read again: when the file is mapped,
+  /// the whole pages among them leave the process's resident set (a later read maps them back
+  /// from the file); a parsed copy is left as it is.
+  void release_pages(std::span<const uint8_t> bytes) const;
+
  private:
   struct Storage;
   GgufFile();

@@ -16,19 +16,43 @@
 
 namespace airan::llm {
 
-/// A 2-D weight: `rows` rows of `cols` values each, row-major in the tensor's own type (ggml's
-/// ne[1] = rows, ne[0] = cols). `data` points into the mapped GGUF file.
+/// How the blocks of a WeightMatrix are arranged in memory.
+enum class WeightLayout {
+  kGguf,    ///< row-major, each row its blocks in GGUF order (the file's own layout)
+  kQ4_0x8,  ///< Q4_0 repacked for SIMD: rows in groups of 8, see q4_0x8_group_bytes
+};
+
+/// A 2-D weight: `rows` rows of `cols` values each in the tensor's own type (ggml's ne[1] = rows,
+/// ne[0] = cols). `data` points into the mapped GGUF file (kGguf: row-major) or into a repacked
+/// copy the model owns.
 struct WeightMatrix {
   TensorType type = TensorType::kF32;
   const uint8_t* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
-  size_t row_bytes = 0;  ///< bytes of one row in `type`
+  size_t row_bytes = 0;  ///< bytes of one row in `type`'s GGUF blocks (whatever the layout)
+  WeightLayout layout = WeightLayout::kGguf;
 };
 
 /// Builds the WeightMatrix view of a 2-D tensor. Error: not 2-D, type not supported by the engine,
 /// or cols not a multiple of the type's block size (names the tensor).
 Expected<WeightMatrix> weight_matrix(const GgufFile& file, const GgufTensorInfo& tensor);
+
+/// Bytes of one group of 8 rows in the kQ4_0x8 layout (a multiple of 64). The group of rows
+/// 8g..8g+7 starts at data + g * q4_0x8_group_bytes(cols) (64-byte aligned when data is); rows past
+/// `rows` are zero. Inside a group the blocks come 4 at a time: the nibbles of the 8 rows' blocks
+/// interleaved 8 bytes per row, then their 8 f16 scales (byte layout in src/llm/quant_blocks.h).
+size_t q4_0x8_group_bytes(int64_t cols);
+
+/// Bytes `w` (kGguf) takes in `layout`; 0 when `layout` does not apply to w.type.
+size_t repacked_bytes(const WeightMatrix& w, WeightLayout layout);
+
+/// Rewrites `w` (kGguf) into `layout` at `dst` (repacked_bytes(w, layout) bytes, 64-byte aligned)
+/// and returns the view of the copy. Precondition: repacked_bytes(w, layout) > 0.
+WeightMatrix repack_weights(const WeightMatrix& w, WeightLayout layout, uint8_t* dst);
+
+/// Writes row `row` of `w`, whatever its layout, as GGUF blocks (w.row_bytes bytes) to `out`.
+void copy_gguf_row(const WeightMatrix& w, int64_t row, uint8_t* out);
 
 /// `batch` activation rows of `cols` values, quantised for one weight type. Buffers grow to the
 /// largest shape seen and are then reused (no allocation in steady state).
@@ -55,6 +79,13 @@ class MatmulKernels {
   /// x.cols == w.cols.
   virtual void matmul_rows(const WeightMatrix& w, const QuantizedActivations& x, float* y,
                            int64_t y_stride, int64_t row_begin, int64_t row_end) const = 0;
+
+  /// The layout these kernels compute fastest with for weights of `type` (every implementation
+  /// accepts every layout; the others are slower).
+  virtual WeightLayout preferred_layout(TensorType type) const {
+    (void)type;
+    return WeightLayout::kGguf;
+  }
 
   /// "avx512-vnni", "avx512", "avx2" or "portable".
   virtual std::string_view implementation() const = 0;

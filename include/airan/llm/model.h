@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <vector>
 
 #include "airan/common/expected.h"
@@ -36,7 +37,9 @@ struct LayerWeights {
   WeightMatrix ffn_down;         ///< n_embd rows of n_ff
 };
 
-/// A loaded model. Movable, not copyable; the weight views point into the owned GgufFile.
+/// A loaded model. Movable, not copyable; the weight views point into the owned GgufFile, or, for
+/// matrices the default kernels compute faster with in another layout (WeightLayout), into copies
+/// in that layout made once at load (the file pages they came from are released).
 class Model {
  public:
   /// Maps and parses `path` and validates it (see from_file). Error: as GgufFile::open or
@@ -84,6 +87,7 @@ class Model {
   std::vector<float> output_norm_;
   std::vector<LayerWeights> layers_;
   uint64_t weight_bytes_ = 0;
+  std::shared_ptr<void> repacked_;  ///< owns the repacked weight copies, if any
 };
 
 }  // namespace airan::llm
