@@ -214,9 +214,9 @@ TEST(SchedulerEndToEnd, Predictive) {
 TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {
   const PolicyRun r = run_policy(make_predictive_policy(), 200, 10);
   if (!r.realtime) GTEST_LOG_(INFO) << "real-time priority refused here: ran at normal priority";
-  if (test_cpus().size() >= 2) {
-    EXPECT_GT(r.summary.reclaim_latency.count, 0u);
-  }
+  // Timing decides whether a core was ever lent (under a sanitizer the RAN may need every core
+  // throughout); when one was lent and taken back, the reclaim was timed too.
+  if (r.summary.park_latency.count > 0) EXPECT_GT(r.summary.reclaim_latency.count, 0u);
 }
 
 }  // namespace
