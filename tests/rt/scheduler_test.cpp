@@ -216,7 +216,9 @@ TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {
   if (!r.realtime) GTEST_LOG_(INFO) << "real-time priority refused here: ran at normal priority";
   // Timing decides whether a core was ever lent (under a sanitizer the RAN may need every core
   // throughout); when one was lent and taken back, the reclaim was timed too.
-  if (r.summary.park_latency.count > 0) EXPECT_GT(r.summary.reclaim_latency.count, 0u);
+  if (r.summary.park_latency.count > 0) {
+    EXPECT_GT(r.summary.reclaim_latency.count, 0u);
+  }
 }
 
 }  // namespace
