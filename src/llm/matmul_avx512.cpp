@@ -6,8 +6,9 @@
 // activation's lane biases (-8 or -128 times the activation sums), so no correction is needed
 // afterwards; then one convert and one FMA with the lane scales (d_w x d_a) per group. Without
 // VNNI, Q8_0 uses the sign trick (|w| x sign(a, w)) with VPMADDUBSW + VPMADDWD.
-// Q4_0 repacked at load (kQ4_0x8, the layout these kernels prefer): 8 rows interleaved so that
-// aligned loads need no byte permutes and each activation byte is broadcast to 8 rows at once.
+// Q4_0 and (with VNNI) Q8_0 repacked at load (kQ4_0x8, kQ8_0x8, the layouts these kernels
+// prefer): 8 rows interleaved so that aligned loads need no byte permutes and each activation
+// byte is broadcast to 8 rows at once. The other kernels read GGUF rows and prefetch ahead.
 // K-quants: VPMADDUBSW (unsigned 4/5/6-bit weights x signed activations) then VPDPWSSD with the
 // sub-block scales as 16-bit lanes: the whole super-block sums in int32, one convert + FMA per
 // super-block; Q4_K/Q5_K mins are one FMA with the activation's per-sub-block sums, Q6_K's -32
@@ -73,6 +74,22 @@ inline float half_to_float(const uint8_t* p) {
   std::memcpy(&h, p, 2);
   return _cvtsh_ss(h);
 }
+
+// Asks for the cache lines of [p, p + kBytes) into L2. Decode reads every weight once: with the
+// hardware prefetcher alone the kernels waited on DRAM (IPC ~0.4), so each weight stream asks
+// for what it reads kRowPrefetchBytes further on (prefetches past a row's end do not fault).
+template <size_t kBytes>
+inline void prefetch_l2(const uint8_t* p) {
+  AIRAN_UNROLL
+  for (size_t off = 0; off < kBytes; off += 64) {
+    _mm_prefetch(reinterpret_cast<const char*>(p + off), _MM_HINT_T1);
+  }
+}
+
+// Prefetch distance of the kernels that stream 1-3 GGUF rows at once. Rows are contiguous and
+// short (1-3 KB), so this asks a few rows further down the matrix; measured on TinyLlama-shape
+// Q4_K decode (huge pages either way): 1 KB +15%, 4 KB +40% over none, flat beyond.
+constexpr size_t kRowPrefetchBytes = 4096;
 
 // ---- Q4_0 / Q8_0 -------------------------------------------------------------------------------
 
@@ -164,7 +181,11 @@ struct Q8Group {
   static inline void group(const TileArgs& t, int64_t g, int n, __m512 (&acc)[R][C]) {
     Decoded w[R];
     AIRAN_UNROLL
-    for (int r = 0; r < R; ++r) w[r] = decode<kFull>(t.w + r * t.ws + g * kGroupBytes, n);
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* p = t.w + r * t.ws + g * kGroupBytes;
+      prefetch_l2<kGroupBytes>(p + kRowPrefetchBytes);
+      w[r] = decode<kFull>(p, n);
+    }
     AIRAN_UNROLL
     for (int c = 0; c < C; ++c) {
       const uint8_t* a = t.a + c * t.as + g * kQ8GroupBytes;
@@ -209,18 +230,22 @@ struct Q8Group {
   }
 };
 
-// ---- Q4_0 repacked (kQ4_0x8) --------------------------------------------------------------------
+// ---- Q4_0 / Q8_0 repacked (kQ4_0x8, kQ8_0x8) ----------------------------------------------------
 
-// Eight rows at a time from the repacked layout (see q4_0x8_group_bytes): one aligned 64-byte load
-// holds 8 nibble bytes of each of the 8 rows, so that 4 VPDPBUSD, each against one 8-byte
-// activation slice broadcast to every row, cover a whole block of 8 rows (int32 lane 2i + h holds
-// row i). No byte shuffles on the weights; the 8 scales of a block are one 16-byte load. The
-// activation's word biases (-8 x sums, see quant_blocks.h) start the sums exactly as in Q8Group:
-// lane 2i + h of the half-p accumulator meets words 2p + h, so its bias is a 64-bit broadcast.
-template <bool V>
-struct Q4_0x8 {
+// Eight rows at a time from the repacked layouts (see X8Layout): one aligned 64-byte load holds
+// 8 quant bytes of each of the 8 rows (Q4_0: 16 nibbles), so that 4 VPDPBUSD, each against one
+// 8-byte activation slice broadcast to every row, cover a whole block of 8 rows (int32 lane 2i + h
+// holds row i). No byte shuffles on the weights; the 8 scales of a block are one 16-byte load. The
+// activation's word biases (-8 or -128 x sums, see quant_blocks.h) start the sums exactly as in
+// Q8Group: lane 2i + h of the half-p accumulator meets words 2p + h, so its bias is a 64-bit
+// broadcast. Q8_0 needs VNNI: VPMADDUBSW would saturate on q + 128 (up to 255) x int8.
+template <bool V, bool kQ8>
+struct RowsX8 {
+  static_assert(V || !kQ8);
+  using L = X8Layout<kQ8>;
   static constexpr int kCols = 4;  // activation rows per tile: 4 x 3 accumulators + 5 weights
-  static constexpr size_t kPrefetchBytes = 4 * kX8QuadBytes;
+  // ~2.2 KB ahead (Q4_0: 4 quads, 512 values along the 8 rows; Q8_0: 2 quads)
+  static constexpr size_t kPrefetchBytes = (kQ8 ? 2 : 4) * L::kQuadBytes;
 
   struct Args {
     const uint8_t* group;  ///< the 8-row group
@@ -238,20 +263,29 @@ struct Q4_0x8 {
   template <int C>
   static inline void block(const uint8_t* quad, int k, const uint8_t* const (&ag)[C],
                            __m512 (&acc)[C]) {
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
     // f16 scale i (bytes 2i, 2i + 1) to words 2i and 2i + 1; the 16 bytes sit in both 128-bit
     // lanes, the low lane makes rows 0..3 and the high lane rows 4..7.
     const __m256i dup =
         _mm256_setr_epi8(0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7,  //
                          8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
-    const uint8_t* q = quad + 128 * k;
-    const __m512i q0 = _mm512_load_si512(q);
-    const __m512i q1 = _mm512_load_si512(q + 64);
-    // w[2p + n]: half p, low (n = 0: values 8p..8p+7) or high nibbles (values 16 + 8p..)
-    const __m512i w[4] = {_mm512_and_si512(q0, m4), _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4),
-                          _mm512_and_si512(q1, m4), _mm512_and_si512(_mm512_srli_epi16(q1, 4), m4)};
+    const uint8_t* q = quad + L::kBlockQs * k;
+    // w[2p + n]: values 16n + 8p .. 16n + 8p + 7 of the block for each row
+    __m512i w[4];
+    if constexpr (kQ8) {
+      AIRAN_UNROLL
+      for (int m = 0; m < 4; ++m) w[m] = _mm512_load_si512(q + 64 * m);
+    } else {
+      // register p: qs[8p..8p+7], low nibbles n = 0, high nibbles n = 1
+      const __m512i m4 = _mm512_set1_epi8(0x0F);
+      AIRAN_UNROLL
+      for (int p = 0; p < 2; ++p) {
+        const __m512i v = _mm512_load_si512(q + 64 * p);
+        w[2 * p] = _mm512_and_si512(v, m4);
+        w[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+      }
+    }
     const __m256i d8 = _mm256_broadcastsi128_si256(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(quad + kX8QuadScales + 16 * k)));
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(quad + L::kQuadScales + 16 * k)));
     const __m512 dw = _mm512_cvtph_ps(_mm256_shuffle_epi8(d8, dup));
     AIRAN_UNROLL
     for (int c = 0; c < C; ++c) {
@@ -277,13 +311,9 @@ struct Q4_0x8 {
     AIRAN_UNROLL
     for (auto& v : acc) v = _mm512_setzero_ps();
     for (int64_t g = t.g0; g < t.g1; ++g) {
-      const uint8_t* quad = t.group + static_cast<size_t>(g) * kX8QuadBytes;
-      // With the hardware prefetcher alone decode ran ~25% slower (waiting on DRAM), so ask
-      // for the quad 4 ahead (2.3 KB: 512 values further along the 8 rows) into L2.
-      AIRAN_UNROLL
-      for (size_t line = 0; line < kX8QuadBytes; line += 64) {
-        _mm_prefetch(reinterpret_cast<const char*>(quad + kPrefetchBytes + line), _MM_HINT_T1);
-      }
+      const uint8_t* quad = t.group + static_cast<size_t>(g) * L::kQuadBytes;
+      // With the hardware prefetcher alone decode ran ~25% slower (waiting on DRAM).
+      prefetch_l2<L::kQuadBytes>(quad + kPrefetchBytes);
       const uint8_t* ag[C];
       AIRAN_UNROLL
       for (int c = 0; c < C; ++c) ag[c] = t.a + c * t.as + g * kQ8GroupBytes;
@@ -314,7 +344,7 @@ struct Q4_0x8 {
     const int64_t nb = w.cols / 32;
     const int64_t units = (nb + 3) / 4;  // activation groups
     const int64_t chunk = detail::reduction_chunk(units, x.batch, kQ8GroupBytes);
-    const size_t group_bytes = q4_0x8_group_bytes(w.cols);
+    const size_t group_bytes = L::group_bytes(w.cols);
     for (int64_t u0 = 0; u0 < units; u0 += chunk) {
       for (int64_t g = r0 / 8; 8 * g < r1; ++g) {
         for (int64_t c = 0; c < x.batch; c += kCols) {
@@ -394,6 +424,7 @@ struct Q4_K {
       AIRAN_UNROLL
       for (int r = 0; r < R; ++r) {
         const uint8_t* b = t.w + r * t.ws + s * kBlock;
+        prefetch_l2<kBlock>(b + kRowPrefetchBytes);
         const __m128i u = unpack_scales_k4(b + 4);
         const __m512i s8 = _mm512_broadcast_i32x4(u);
         AIRAN_UNROLL
@@ -487,6 +518,7 @@ struct Q6_K {
       AIRAN_UNROLL
       for (int r = 0; r < R; ++r) {
         const uint8_t* b = t.w + r * t.ws + s * 210;
+        prefetch_l2<210>(b + kRowPrefetchBytes);
         const __m256i s16 =
             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192)));
         const __m512i s512 = _mm512_castsi256_si512(s16);
@@ -682,8 +714,14 @@ class Avx512Kernels final : public MatmulKernels {
     assert(x.weight_type == w.type && x.cols == w.cols);
     assert(0 <= row_begin && row_end <= w.rows);
     if (row_end <= row_begin || x.batch <= 0) return;
-    if (w.layout == WeightLayout::kQ4_0x8) {
-      return Q4_0x8<V>::rows(w, x, y, y_stride, row_begin, row_end);
+    switch (w.layout) {
+      case WeightLayout::kGguf:
+        break;
+      case WeightLayout::kQ4_0x8:
+        return RowsX8<V, false>::rows(w, x, y, y_stride, row_begin, row_end);
+      case WeightLayout::kQ8_0x8:
+        if constexpr (V) return RowsX8<V, true>::rows(w, x, y, y_stride, row_begin, row_end);
+        return detail::matmul_rows_via_gguf_rows(*this, w, x, y, y_stride, row_begin, row_end);
     }
     switch (w.type) {
       case TensorType::kQ4_0:
@@ -708,7 +746,9 @@ class Avx512Kernels final : public MatmulKernels {
   }
 
   WeightLayout preferred_layout(TensorType type) const override {
-    return type == TensorType::kQ4_0 ? WeightLayout::kQ4_0x8 : WeightLayout::kGguf;
+    if (type == TensorType::kQ4_0) return WeightLayout::kQ4_0x8;
+    if (type == TensorType::kQ8_0 && V) return WeightLayout::kQ8_0x8;
+    return WeightLayout::kGguf;
   }
 
   std::string_view implementation() const override { return V ? "avx512-vnni" : "avx512"; }

@@ -83,11 +83,12 @@ class TensorChecker {
   uint64_t bytes_ = 0;
 };
 
-// Copies every matrix the default kernels compute faster with in another layout into that layout,
-// all in one anonymous mapping (huge pages where the kernel gives them: decode streams every
-// weight once a token, and 4 KiB pages cost a TLB walk each 4 KiB). The file pages the copies came
-// from are released, so resident memory holds the weights once. Returns the owner of the copies
-// (null when nothing was repacked, or the memory could not be had: the file's layout still works).
+// Copies every matrix into the layout the default kernels compute fastest with (the file's own
+// layout where no other is faster), all in one anonymous mapping (huge pages where the kernel
+// gives them: decode streams every weight once a token, and 4 KiB pages cost a TLB walk each
+// 4 KiB; the file's pages are not huge). The file pages the copies came from are released, so
+// resident memory holds the weights once. Returns the owner of the copies (null when nothing was
+// copied, or the memory could not be had: the file's layout still works).
 std::shared_ptr<void> repack_matrices(const GgufFile& file, std::vector<WeightMatrix*> matrices) {
   const MatmulKernels* kernels = matmul_kernels();
   if (kernels == nullptr) return nullptr;
@@ -96,7 +97,7 @@ std::shared_ptr<void> repack_matrices(const GgufFile& file, std::vector<WeightMa
   for (WeightMatrix* w : matrices) {
     const WeightLayout layout = kernels->preferred_layout(w->type);
     const size_t bytes = repacked_bytes(*w, layout);
-    if (layout == WeightLayout::kGguf || bytes == 0) continue;
+    if (bytes == 0) continue;
     todo.emplace_back(w, layout);
     total += (bytes + 63) / 64 * 64;
   }

@@ -160,32 +160,46 @@ inline void pack_scale_min_k4(const uint8_t* sc, const uint8_t* m, uint8_t* q) {
   }
 }
 
-// ---- repacked Q4_0 weights (WeightLayout::kQ4_0x8) --------------------------------------------
+// ---- repacked Q4_0 / Q8_0 weights (WeightLayout::kQ4_0x8, kQ8_0x8) ----------------------------
 //
 // Rows in groups of 8 (the last padded with zero rows), each group a run of "quads" of 4 blocks
-// (the last padded with zero blocks), 576 bytes each, so that a GEMV reads one forward stream:
-//   bytes [128k, 128k + 128): the nibbles of block k of the quad for the 8 rows, as two halves of
-//                             64 bytes: byte 64p + 8i + j is qs[8p + j] of row i;
-//   bytes [512 + 16k, +16):   the 8 f16 scales d of block k, row i at 2i.
+// (the last padded with zero blocks), so that a GEMV reads one forward stream:
+//   bytes [Q k, Q k + Q):   the quants of block k of the quad for the 8 rows (Q = kBlockQs bytes),
+//                           as 64-byte registers: byte 64m + 8i + j of register m is byte
+//                           src(m) + j of row i's quants (qs, 2 bytes into the GGUF block),
+//                           Q8_0's as q + 128 (unsigned, for VPDPBUSD);
+//   bytes [4Q + 16k, +16):  the 8 f16 scales d of block k, row i at 2i.
+// Q4_0 (Q = 128): register p holds qs[8p..8p+7] (values 8p + j low nibble, 16 + 8p + j high).
+// Q8_0 (Q = 256): register 2p + n holds values 16n + 8p + j, the values Q4_0's register p holds
+// in its low (n = 0) or high (n = 1) nibbles, so both meet the activations the same way.
 // A quad of weights meets one Q8 group of activations.
 
 inline constexpr int64_t kX8Rows = 8;
-inline constexpr size_t kX8QuadBytes = 4 * 128 + 4 * 16;
-inline constexpr size_t kX8QuadScales = 4 * 128;  // offset of the scales in a quad
 
-/// Offsets in a kQ4_0x8 group of the nibbles and of the scales of block b.
-inline size_t x8_qs_offset(int64_t b) {
-  return kX8QuadBytes * static_cast<size_t>(b / 4) + 128 * static_cast<size_t>(b % 4);
-}
-inline size_t x8_d_offset(int64_t b) {
-  return kX8QuadBytes * static_cast<size_t>(b / 4) + kX8QuadScales +
-         16 * static_cast<size_t>(b % 4);
-}
+template <bool kQ8>
+struct X8Layout {
+  static constexpr int kRegisters = kQ8 ? 4 : 2;       // 64-byte registers of a block
+  static constexpr size_t kBlockQs = 64 * kRegisters;  // quant bytes of a block (8 rows)
+  static constexpr size_t kQuadScales = 4 * kBlockQs;  // offset of the scales in a quad
+  static constexpr size_t kQuadBytes = kQuadScales + 4 * 16;
+  static constexpr uint8_t kFlip = kQ8 ? 0x80 : 0x00;  // stored = GGUF byte ^ kFlip
 
-/// Bytes of one kQ4_0x8 group of 8 rows of `cols` values (a multiple of 64).
-inline size_t x8_group_bytes(int64_t cols) {
-  return kX8QuadBytes * static_cast<size_t>((cols / kQK + 3) / 4);
-}
+  /// Offset in a GGUF block's quants of the 8 bytes register m holds.
+  static constexpr size_t src(int m) { return kQ8 ? 16 * (m % 2) + 8 * (m / 2) : 8 * m; }
+
+  /// Offsets in a group of the quants and of the scales of block b.
+  static size_t qs_offset(int64_t b) {
+    return kQuadBytes * static_cast<size_t>(b / 4) + kBlockQs * static_cast<size_t>(b % 4);
+  }
+  static size_t d_offset(int64_t b) {
+    return kQuadBytes * static_cast<size_t>(b / 4) + kQuadScales + 16 * static_cast<size_t>(b % 4);
+  }
+
+  /// Bytes of one group of 8 rows of `cols` values (a multiple of 64).
+  static size_t group_bytes(int64_t cols) {
+    return kQuadBytes * static_cast<size_t>((cols / kQK + 3) / 4);
+  }
+};
 
 // ---- activation layouts (QuantizedActivations::data, one row = row_bytes) ----------------------
 //

@@ -12,20 +12,64 @@ namespace airan::llm {
 
 using namespace quant;
 
-size_t q4_0x8_group_bytes(int64_t cols) {
-  return x8_group_bytes(cols);
+namespace {
+
+// The 8-row layout of `layout` for `type`: true when it applies (kQ4_0x8 to Q4_0, kQ8_0x8 to
+// Q8_0), with kQ8 set to which one.
+bool x8_applies(WeightLayout layout, TensorType type, bool* q8) {
+  *q8 = layout == WeightLayout::kQ8_0x8;
+  return (layout == WeightLayout::kQ4_0x8 && type == TensorType::kQ4_0) ||
+         (*q8 && type == TensorType::kQ8_0);
+}
+
+// Calls piece(x8, gguf, n, flip) for every run of n bytes of a row that the 8-row layout keeps
+// together: x8 = offset in the row's group of 8, gguf = offset in the GGUF row, and the stored
+// bytes are the GGUF bytes ^ flip. The GGUF block is d (f16), then the quants.
+template <bool kQ8, typename Piece>
+void for_each_x8_piece(int64_t cols, int64_t row, Piece&& piece) {
+  using L = X8Layout<kQ8>;
+  constexpr size_t kBlock = kQ8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+  const auto i = static_cast<size_t>(row % kX8Rows);
+  for (int64_t b = 0; b < cols / kQK; ++b) {
+    const size_t blk = static_cast<size_t>(b) * kBlock;
+    piece(L::d_offset(b) + 2 * i, blk, 2, uint8_t{0});
+    for (int m = 0; m < L::kRegisters; ++m) {
+      piece(L::qs_offset(b) + 64 * static_cast<size_t>(m) + 8 * i, blk + 2 + L::src(m), 8,
+            L::kFlip);
+    }
+  }
+}
+
+// Row `row` of the 8-row groups at x8 from / to its GGUF row at gguf.
+template <bool kQ8>
+void x8_row_from_gguf(uint8_t* x8, int64_t cols, int64_t row, const uint8_t* gguf) {
+  uint8_t* grp = x8 + static_cast<size_t>(row / kX8Rows) * X8Layout<kQ8>::group_bytes(cols);
+  for_each_x8_piece<kQ8>(cols, row, [&](size_t xo, size_t go, size_t n, uint8_t flip) {
+    for (size_t j = 0; j < n; ++j) grp[xo + j] = gguf[go + j] ^ flip;
+  });
+}
+
+template <bool kQ8>
+void gguf_row_from_x8(const uint8_t* x8, int64_t cols, int64_t row, uint8_t* gguf) {
+  const uint8_t* grp = x8 + static_cast<size_t>(row / kX8Rows) * X8Layout<kQ8>::group_bytes(cols);
+  for_each_x8_piece<kQ8>(cols, row, [&](size_t xo, size_t go, size_t n, uint8_t flip) {
+    for (size_t j = 0; j < n; ++j) gguf[go + j] = grp[xo + j] ^ flip;
+  });
+}
+
+}  // namespace
+
+size_t x8_group_bytes(WeightLayout layout, int64_t cols) {
+  return layout == WeightLayout::kQ8_0x8 ? X8Layout<true>::group_bytes(cols)
+                                         : X8Layout<false>::group_bytes(cols);
 }
 
 size_t repacked_bytes(const WeightMatrix& w, WeightLayout layout) {
   if (w.layout != WeightLayout::kGguf) return 0;
-  switch (layout) {
-    case WeightLayout::kGguf:
-      return w.row_bytes * static_cast<size_t>(w.rows);
-    case WeightLayout::kQ4_0x8:
-      if (w.type != TensorType::kQ4_0) return 0;
-      return static_cast<size_t>((w.rows + kX8Rows - 1) / kX8Rows) * q4_0x8_group_bytes(w.cols);
-  }
-  return 0;
+  if (layout == WeightLayout::kGguf) return w.row_bytes * static_cast<size_t>(w.rows);
+  bool q8;
+  if (!x8_applies(layout, w.type, &q8)) return 0;
+  return static_cast<size_t>((w.rows + kX8Rows - 1) / kX8Rows) * x8_group_bytes(layout, w.cols);
 }
 
 WeightMatrix repack_weights(const WeightMatrix& w, WeightLayout layout, uint8_t* dst) {
@@ -37,40 +81,30 @@ WeightMatrix repack_weights(const WeightMatrix& w, WeightLayout layout, uint8_t*
     std::memcpy(dst, w.data, repacked_bytes(w, layout));
     return out;
   }
-  const int64_t nb = w.cols / kQK;
-  const size_t group_bytes = q4_0x8_group_bytes(w.cols);
-  const int64_t groups = (w.rows + kX8Rows - 1) / kX8Rows;
-  // padding rows and blocks: d = 0, q = 0
-  std::memset(dst, 0, static_cast<size_t>(groups) * group_bytes);
+  // padding rows and blocks: d = 0 (so they add 0 whatever their quants)
+  std::memset(dst, 0, repacked_bytes(w, layout));
+  bool q8;
+  x8_applies(layout, w.type, &q8);
   for (int64_t r = 0; r < w.rows; ++r) {
-    uint8_t* grp = dst + static_cast<size_t>(r / kX8Rows) * group_bytes;
-    const auto i = static_cast<size_t>(r % kX8Rows);
     const uint8_t* src = w.data + static_cast<size_t>(r) * w.row_bytes;
-    for (int64_t b = 0; b < nb; ++b) {
-      const uint8_t* blk = src + static_cast<size_t>(b) * sizeof(BlockQ4_0);
-      uint8_t* qs = grp + x8_qs_offset(b);
-      std::memcpy(qs + 8 * i, blk + 2, 8);
-      std::memcpy(qs + 64 + 8 * i, blk + 10, 8);
-      std::memcpy(grp + x8_d_offset(b) + 2 * i, blk, 2);
+    if (q8) {
+      x8_row_from_gguf<true>(dst, w.cols, r, src);
+    } else {
+      x8_row_from_gguf<false>(dst, w.cols, r, src);
     }
   }
   return out;
 }
 
 void copy_gguf_row(const WeightMatrix& w, int64_t row, uint8_t* out) {
-  if (w.layout == WeightLayout::kGguf) {
-    std::memcpy(out, w.data + static_cast<size_t>(row) * w.row_bytes, w.row_bytes);
-    return;
-  }
-  const int64_t nb = w.cols / kQK;
-  const uint8_t* grp = w.data + static_cast<size_t>(row / kX8Rows) * q4_0x8_group_bytes(w.cols);
-  const auto i = static_cast<size_t>(row % kX8Rows);
-  for (int64_t b = 0; b < nb; ++b) {
-    uint8_t* blk = out + static_cast<size_t>(b) * sizeof(BlockQ4_0);
-    const uint8_t* qs = grp + x8_qs_offset(b);
-    std::memcpy(blk, grp + x8_d_offset(b) + 2 * i, 2);
-    std::memcpy(blk + 2, qs + 8 * i, 8);
-    std::memcpy(blk + 10, qs + 64 + 8 * i, 8);
+  switch (w.layout) {
+    case WeightLayout::kGguf:
+      std::memcpy(out, w.data + static_cast<size_t>(row) * w.row_bytes, w.row_bytes);
+      return;
+    case WeightLayout::kQ4_0x8:
+      return gguf_row_from_x8<false>(w.data, w.cols, row, out);
+    case WeightLayout::kQ8_0x8:
+      return gguf_row_from_x8<true>(w.data, w.cols, row, out);
   }
 }
 

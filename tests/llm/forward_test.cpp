@@ -835,12 +835,13 @@ TEST(Model, LoadsTheSharedModels) {
   EXPECT_FALSE(missing);
 }
 
-// Q4_0 matrices are repacked at load into the layout the default kernels prefer (the embedding
-// table, read a row at a time, is not); the copies hold the file's blocks, and kernels that do not
+// Matrices are copied at load into the layout the default kernels prefer (the embedding table,
+// read a row at a time, is not); the copies hold the file's blocks, and kernels that do not
 // compute with that layout (portable) still give the same logits.
-TEST(Model, RepacksQ4_0MatricesForTheDefaultKernels) {
-  const WeightLayout preferred = matmul_kernels()->preferred_layout(TensorType::kQ4_0);
-  for (const char* name : {"stories260K-Q4_0.gguf", "synthetic-tiny-256-Q4_0.gguf"}) {
+TEST(Model, RepacksMatricesForTheDefaultKernels) {
+  for (const char* name :
+       {"stories260K-Q4_0.gguf", "synthetic-tiny-256-Q4_0.gguf", "stories260K-Q8_0.gguf",
+        "synthetic-tiny-256-Q8_0.gguf", "synthetic-tiny-256-Q4_K.gguf"}) {
     SCOPED_TRACE(name);
     const Model m = load_model(name);
     EXPECT_EQ(m.token_embd().layout, WeightLayout::kGguf);
@@ -851,7 +852,7 @@ TEST(Model, RepacksQ4_0MatricesForTheDefaultKernels) {
         {&m.output(), "output.weight"}};
     for (const auto& [w, tensor] : matrices) {
       SCOPED_TRACE(tensor);
-      EXPECT_EQ(w->layout, w->type == TensorType::kQ4_0 ? preferred : WeightLayout::kGguf);
+      EXPECT_EQ(w->layout, matmul_kernels()->preferred_layout(w->type));
       auto file_view = weight_matrix(m.file(), *m.file().find_tensor(tensor));
       ASSERT_TRUE(file_view);
       std::vector<uint8_t> got(w->row_bytes);

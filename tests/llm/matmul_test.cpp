@@ -697,30 +697,49 @@ RepackedMatrix repacked(const WeightMatrix& w, WeightLayout layout) {
   return out;
 }
 
-TEST(WeightLayouts, Q4_0x8SizesRowsAndPreferences) {
-  const TestMatrix m = make_matrix(TensorType::kQ4_0, 13, 160, 71);  // 5 blocks: a partial quad
-  // 2 groups of 8 rows, each 2 quads of 576 bytes.
-  EXPECT_EQ(repacked_bytes(m.w, WeightLayout::kQ4_0x8), 2u * 2u * 576u);
-  EXPECT_EQ(q4_0x8_group_bytes(160), 2u * 576u);
-  EXPECT_EQ(repacked_bytes(make_matrix(TensorType::kQ8_0, 8, 64, 1).w, WeightLayout::kQ4_0x8), 0u);
-  const RepackedMatrix r = repacked(m.w, WeightLayout::kQ4_0x8);
-  EXPECT_EQ(r.w.layout, WeightLayout::kQ4_0x8);
-  EXPECT_EQ(repacked_bytes(r.w, WeightLayout::kQ4_0x8), 0u);  // only from the GGUF layout
-  EXPECT_EQ(r.w.row_bytes, m.w.row_bytes);
-  // Every row comes back as the same GGUF blocks, from either layout.
+// Every row comes back from `r` (a repacked copy of m) as the same GGUF blocks.
+void expect_same_gguf_rows(const TestMatrix& m, const WeightMatrix& r) {
   std::vector<uint8_t> row(m.w.row_bytes);
   for (int64_t i = 0; i < m.w.rows; ++i) {
-    copy_gguf_row(r.w, i, row.data());
+    copy_gguf_row(r, i, row.data());
     EXPECT_EQ(0, std::memcmp(row.data(), m.bytes.data() + i * m.w.row_bytes, row.size())) << i;
     copy_gguf_row(m.w, i, row.data());
     EXPECT_EQ(0, std::memcmp(row.data(), m.bytes.data() + i * m.w.row_bytes, row.size())) << i;
+  }
+}
+
+TEST(WeightLayouts, X8SizesRowsAndPreferences) {
+  const TestMatrix m4 = make_matrix(TensorType::kQ4_0, 13, 160, 71);  // 5 blocks: a partial quad
+  const TestMatrix m8 = make_matrix(TensorType::kQ8_0, 13, 160, 72);
+  // 2 groups of 8 rows, each 2 quads of 576 (Q4_0) or 1088 bytes (Q8_0).
+  EXPECT_EQ(repacked_bytes(m4.w, WeightLayout::kQ4_0x8), 2u * 2u * 576u);
+  EXPECT_EQ(repacked_bytes(m8.w, WeightLayout::kQ8_0x8), 2u * 2u * 1088u);
+  EXPECT_EQ(x8_group_bytes(WeightLayout::kQ4_0x8, 160), 2u * 576u);
+  EXPECT_EQ(x8_group_bytes(WeightLayout::kQ8_0x8, 160), 2u * 1088u);
+  EXPECT_EQ(repacked_bytes(m8.w, WeightLayout::kQ4_0x8), 0u);
+  EXPECT_EQ(repacked_bytes(m4.w, WeightLayout::kQ8_0x8), 0u);
+  EXPECT_EQ(repacked_bytes(make_matrix(TensorType::kQ4_K, 8, 256, 1).w, WeightLayout::kQ8_0x8), 0u);
+  for (const auto& [m, layout] :
+       {std::pair{&m4, WeightLayout::kQ4_0x8}, std::pair{&m8, WeightLayout::kQ8_0x8}}) {
+    const RepackedMatrix r = repacked(m->w, layout);
+    EXPECT_EQ(r.w.layout, layout);
+    EXPECT_EQ(repacked_bytes(r.w, layout), 0u);  // only from the GGUF layout
+    EXPECT_EQ(r.w.row_bytes, m->w.row_bytes);
+    expect_same_gguf_rows(*m, r.w);
+    // The GGUF layout copies as it is (a model load copies every matrix into huge pages).
+    EXPECT_EQ(repacked_bytes(m->w, WeightLayout::kGguf), m->bytes.size());
+    expect_same_gguf_rows(*m, repacked(m->w, WeightLayout::kGguf).w);
   }
   for (const auto* k : implementations()) {
     const bool avx512 = k->implementation().starts_with("avx512");
     EXPECT_EQ(k->preferred_layout(TensorType::kQ4_0),
               avx512 ? WeightLayout::kQ4_0x8 : WeightLayout::kGguf)
         << k->implementation();
-    EXPECT_EQ(k->preferred_layout(TensorType::kQ8_0), WeightLayout::kGguf) << k->implementation();
+    // Q8_0's layout needs VPDPBUSD (q + 128 would saturate VPMADDUBSW).
+    EXPECT_EQ(k->preferred_layout(TensorType::kQ8_0),
+              k->implementation() == "avx512-vnni" ? WeightLayout::kQ8_0x8 : WeightLayout::kGguf)
+        << k->implementation();
+    EXPECT_EQ(k->preferred_layout(TensorType::kQ4_K), WeightLayout::kGguf) << k->implementation();
   }
 }
 
@@ -728,11 +747,12 @@ TEST(WeightLayouts, Q4_0x8SizesRowsAndPreferences) {
 // block sums are the same; only the float summation order may differ), for row counts that are
 // not a multiple of 8, row ranges that start and end inside a group of 8, partial quads of
 // blocks, and batches that cut the reduction into chunks; rows outside the ranges stay untouched.
-TEST(WeightLayouts, RepackedQ4_0MatchesGgufLayout) {
+// (Layouts an implementation does not prefer it reads through GGUF rows.)
+void expect_repacked_matches_gguf(TensorType type, WeightLayout layout) {
   for (const Shape sh :
        {Shape{1, 32}, Shape{7, 96}, Shape{9, 128}, Shape{29, 1120}, Shape{45, 4096}}) {
-    const TestMatrix m = make_matrix(TensorType::kQ4_0, sh.rows, sh.cols, 81);
-    const RepackedMatrix r = repacked(m.w, WeightLayout::kQ4_0x8);
+    const TestMatrix m = make_matrix(type, sh.rows, sh.cols, 81);
+    const RepackedMatrix r = repacked(m.w, layout);
     const int64_t stride = sh.rows + 3;
     for (int64_t batch : {1, 3, 5, 40}) {
       const auto x = random_values(static_cast<size_t>(batch * sh.cols), 82 + batch);
@@ -741,7 +761,7 @@ TEST(WeightLayouts, RepackedQ4_0MatchesGgufLayout) {
                                  " x " + std::to_string(sh.cols) + " batch " +
                                  std::to_string(batch);
         QuantizedActivations qa;
-        k->quantize_activations(qa, TensorType::kQ4_0, x.data(), batch, sh.cols);
+        k->quantize_activations(qa, type, x.data(), batch, sh.cols);
         std::vector<float> ref(static_cast<size_t>(batch * stride), -5.0f);
         k->matmul_rows(m.w, qa, ref.data(), stride, 0, sh.rows);
         std::vector<float> y(static_cast<size_t>(batch * stride), -5.0f);
@@ -768,6 +788,14 @@ TEST(WeightLayouts, RepackedQ4_0MatchesGgufLayout) {
       }
     }
   }
+}
+
+TEST(WeightLayouts, RepackedQ4_0MatchesGgufLayout) {
+  expect_repacked_matches_gguf(TensorType::kQ4_0, WeightLayout::kQ4_0x8);
+}
+
+TEST(WeightLayouts, RepackedQ8_0MatchesGgufLayout) {
+  expect_repacked_matches_gguf(TensorType::kQ8_0, WeightLayout::kQ8_0x8);
 }
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace airan::llm {
 /// How the blocks of a WeightMatrix are arranged in memory.
 enum class WeightLayout {
   kGguf,    ///< row-major, each row its blocks in GGUF order (the file's own layout)
-  kQ4_0x8,  ///< Q4_0 repacked for SIMD: rows in groups of 8, see q4_0x8_group_bytes
+  kQ4_0x8,  ///< Q4_0 repacked for SIMD: rows in groups of 8, see x8_group_bytes
+  kQ8_0x8,  ///< Q8_0 repacked the same way (quants stored + 128), see x8_group_bytes
 };
 
 /// A 2-D weight: `rows` rows of `cols` values each in the tensor's own type (ggml's ne[1] = rows,
@@ -38,11 +39,12 @@ struct WeightMatrix {
 /// or cols not a multiple of the type's block size (names the tensor).
 Expected<WeightMatrix> weight_matrix(const GgufFile& file, const GgufTensorInfo& tensor);
 
-/// Bytes of one group of 8 rows in the kQ4_0x8 layout (a multiple of 64). The group of rows
-/// 8g..8g+7 starts at data + g * q4_0x8_group_bytes(cols) (64-byte aligned when data is); rows past
-/// `rows` are zero. Inside a group the blocks come 4 at a time: the nibbles of the 8 rows' blocks
-/// interleaved 8 bytes per row, then their 8 f16 scales (byte layout in src/llm/quant_blocks.h).
-size_t q4_0x8_group_bytes(int64_t cols);
+/// Bytes of one group of 8 rows of `cols` values in `layout` (kQ4_0x8 or kQ8_0x8; a multiple of
+/// 64). The group of rows 8g..8g+7 starts at data + g * x8_group_bytes(layout, cols) (64-byte
+/// aligned when data is); rows past `rows` are zero. Inside a group the blocks come 4 at a time:
+/// the quants of the 8 rows' blocks interleaved 8 bytes per row, then their 8 f16 scales (byte
+/// layout in src/llm/quant_blocks.h).
+size_t x8_group_bytes(WeightLayout layout, int64_t cols);
 
 /// Bytes `w` (kGguf) takes in `layout`; 0 when `layout` does not apply to w.type.
 size_t repacked_bytes(const WeightMatrix& w, WeightLayout layout);
