@@ -251,6 +251,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     print(line);
   }
 
+  if (sc.realtime_priority > 0) r.memory_locked = rt::lock_memory();
   s.start();
   const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::milliseconds(2);
   Sample prev;

@@ -53,6 +53,7 @@ struct RunResult {
   std::string report_dir;
   bool pinned = false;       ///< every worker pinned to its CPU
   bool realtime = false;     ///< scheduler and RAN workers got their SCHED_FIFO priorities
+  bool memory_locked = false;  ///< the process's pages were locked in memory (no paging)
   bool interrupted = false;  ///< stopped by the stop flag (SIGINT/SIGTERM) before duration_s
   std::vector<std::string> warnings;
   predict::Trace task_trace;       ///< every task execution (first rows), as trace rows

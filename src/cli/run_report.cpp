@@ -308,9 +308,10 @@ std::string format_summary(const RunResult& r) {
   const char* priority = r.realtime                                ? ", SCHED_FIFO"
                          : r.config.runtime.realtime_priority == 0 ? ""
                                                                    : ", real-time priority REFUSED";
-  out += strf("== airan run summary: policy %s, cpus %s%s%s, %.1f s%s ==\n",
+  out += strf("== airan run summary: policy %s, cpus %s%s%s%s, %.1f s%s ==\n",
               r.config.runtime.policy.c_str(), cpu_list(r.cpus).c_str(),
-              r.pinned ? " (pinned)" : " (NOT pinned)", priority, m.wall_s,
+              r.pinned ? " (pinned)" : " (NOT pinned)", priority,
+              r.memory_locked ? ", memory locked" : "", m.wall_s,
               r.interrupted ? ", interrupted" : "");
   out += strf("RAN    slots %llu done / %llu submitted, %llu dropped, %llu abandoned\n",
               static_cast<unsigned long long>(m.slots),
@@ -483,6 +484,7 @@ Status write_run_report(const RunResult& r, const std::string& dir) {
   report["cpus"] = r.cpus;
   report["pinned"] = r.pinned;
   report["realtime"] = r.realtime;
+  report["memory_locked"] = r.memory_locked;
   report["ai_workers_pinned"] = r.ai_workers_pinned;
   report["interrupted"] = r.interrupted;
   report["slot_us"] = r.slot_us;

@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #ifdef __linux__
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #endif
 
@@ -52,6 +53,14 @@ bool pin_thread(pthread_t thread, int cpu) {
 
 bool pin_current_thread(int cpu) {
   return pin_thread(pthread_self(), cpu);
+}
+
+bool lock_memory() {
+#ifdef __linux__
+  return mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0;
+#else
+  return false;
+#endif
 }
 
 bool set_current_thread_realtime(int priority) {

@@ -45,6 +45,12 @@ struct RealtimePriorities {
 /// 0; false when the OS refuses (no CAP_SYS_NICE / RLIMIT_RTPRIO): the thread keeps its policy.
 bool set_current_thread_realtime(int priority);
 
+/// Locks the process's memory, present and future, as pages are touched (mlockall with
+/// MCL_ONFAULT: nothing is prefaulted). A real-time process must not page: a page the kernel
+/// evicted (here a DAMON pageout scheme reclaims cold file pages every few seconds, the binary's
+/// own code among them) costs its next access a read from disk, milliseconds. False when refused.
+bool lock_memory();
+
 /// The calling thread at SCHED_FIFO `priority` (0: unchanged) for the scope's lifetime, back to
 /// normal scheduling after (e.g. the slot feeder of a run, whose thread then writes the report).
 class RealtimeScope {
