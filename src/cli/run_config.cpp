@@ -28,7 +28,7 @@ runtime:
   period_us: 50         # scheduler tick period, microseconds
   policy: predictive    # ran-only | static | shared-naive | reactive | predictive
   static_ran_cores: 1   # RAN cores of the static policy
-  min_ran_cores: 1      # reactive / predictive: cores that always serve the RAN (0 = lend all)
+  min_ran_cores: 0      # reactive / predictive: cores that always serve the RAN (0 = lend all)
   deadline_slots: 3     # task deadline after the slot's end, in slots
   quantile: 0.99        # duration quantile the recent-history model predicts
   predictor: ""         # quantile-tree model file (airan calibrate + train); "" = recent history

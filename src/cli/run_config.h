@@ -24,7 +24,7 @@ struct RunConfig {
     unsigned period_us = 50;  ///< scheduler tick period, µs
     std::string policy = "predictive";
     unsigned static_ran_cores = 1;  ///< RAN cores of policy "static"
-    unsigned min_ran_cores = 1;     ///< reactive / predictive: cores that always serve the RAN
+    unsigned min_ran_cores = 0;     ///< reactive / predictive: cores that always serve the RAN
     double deadline_slots = 3;      ///< task deadline after the slot's end, in slots
     double quantile = 0.99;         ///< duration quantile the recent-history model predicts
     std::string predictor;  ///< quantile-tree model file (airan calibrate); empty: recent history
