@@ -221,8 +221,7 @@ void CoreWorkers::ran_worker_main(Worker& w) {
         continue;
       }
     }
-    const bool lent = !shared && !w.serving.load(std::memory_order_relaxed);
-    w.wake.wait_for(epoch, lent ? config_.lent_poll : std::chrono::nanoseconds::zero());
+    w.wake.wait(epoch);
     idle = false;
   }
 }

@@ -49,7 +49,6 @@ Status validate(const SchedulerConfig& config) {
       {"period", config.period, std::chrono::microseconds(1), std::chrono::milliseconds(10)},
       {"idle_spin", config.idle_spin, nanoseconds(0), std::chrono::milliseconds(10)},
       {"park_grace", config.park_grace, nanoseconds(0), std::chrono::milliseconds(1)},
-      {"lent_poll", config.lent_poll, nanoseconds(0), std::chrono::milliseconds(10)},
       {"idle_wait", config.idle_wait, nanoseconds(0), std::chrono::seconds(1)},
   };
   for (const DurationField& f : durations) {
@@ -88,7 +87,7 @@ Scheduler::Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> poli
       queue_(config.queue_capacity),
       workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin, config.max_ai_failures,
                                  RealtimePriorities::from_base(config.realtime_priority).ran_worker,
-                                 config.park_grace, config.lent_poll},
+                                 config.park_grace},
                queue_, ai),
       metrics_(config.tick_record_limit) {
   completed_tasks_.reserve(1024);

@@ -44,10 +44,6 @@ struct CoreWorkersConfig {
   /// point and park (the step's other pieces then move to workers still lent) before it preempts
   /// it mid-piece: a preempted piece holds up the whole engine step until the core is idle again.
   std::chrono::nanoseconds park_grace{std::chrono::microseconds(20)};
-  /// A lent core's RAN worker also wakes on its own timer this often to look for a reclaim (0:
-  /// only when notified). A notify from another CPU takes tens of microseconds in a VM; the
-  /// timer keeps the worst case near this period for ~1 µs of the lent core per wake-up.
-  std::chrono::nanoseconds lent_poll{std::chrono::microseconds(20)};
 };
 
 /// A task a worker completed, with absolute times (ns since the clock's epoch).
