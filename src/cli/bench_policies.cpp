@@ -46,10 +46,11 @@ std::string policy_of(const std::string& name) {
   return name == kPredictiveModel ? "predictive" : name;
 }
 
-// Runs one policy. Durations: recent history, or `tree` (online: drifting task types retrain);
-// `record` (may be null) receives every task execution.
+// Runs one policy. Durations: the `quantile` of recent history, or `tree` (online: drifting task
+// types retrain); `record` (may be null) receives every task execution.
 Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptions& o, size_t slots,
                                  PuschSlotSource& source, const std::filesystem::path& model,
+                                 double quantile,
                                  std::shared_ptr<const predict::QuantileTreeModel> tree,
                                  predict::Trace* record) {
   rt::PolicyOptions po;
@@ -57,8 +58,10 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   po.reserve_ahead = std::chrono::microseconds(o.reserve_ahead_us);
   auto policy = rt::make_policy(policy_of(name), po);
   if (!policy) return policy.error();
-  auto recent = rt::RecentQuantileModel::create({});
-  if (!recent) return recent.error();
+  rt::RecentQuantileOptions ro;
+  ro.quantile = quantile;
+  auto recent = rt::RecentQuantileModel::create(ro);
+  if (!recent) return Error{"quantile: " + recent.error().message};
   rt::TaskDurationModel* durations = &*recent;
   std::optional<predict::OnlinePredictor> online;
   std::optional<rt::OnlineDurationModel> online_durations;
@@ -122,6 +125,8 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   const rt::MetricsSummary m = s.metrics().summary();
   PolicyBenchRow row;
   row.policy = name;
+  row.durations = tree ? "model" : "recent-quantile";
+  row.quantile = tree ? tree->quantile() : quantile;
   row.slots = m.slots;
   row.submitted = submitted;
   row.misses = m.missed_slots;
@@ -150,6 +155,9 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
 
 nlohmann::json to_json(const PolicyBenchRow& r) {
   return {{"policy", r.policy},
+          {"durations", r.durations},
+          {"quantile", r.quantile},
+          {"sweep", r.sweep},
           {"slots", r.slots},
           {"misses", r.misses},
           {"miss_rate", r.miss_rate},
@@ -195,6 +203,15 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
           "(its run records the trace the model is trained on)"};
     }
   }
+  if (o.sweep && std::find(names.begin(), names.end(), "predictive") == names.end()) {
+    return Error{
+        "--sweep: needs predictive among --policies (its run records the trace the "
+        "swept models are trained on)"};
+  }
+  for (const double q : o.sweep_model) {
+    if (!(q > 0 && q < 1))
+      return Error{"--sweep model quantile " + std::to_string(q) + " not in (0, 1)"};
+  }
   TempDir tmp;
   std::filesystem::path model = o.model;
   if (model.empty()) {
@@ -216,30 +233,101 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
   // Warm-up, not reported: the first run would otherwise also pay for first-touch page faults of
   // the slot bank and the receivers, and for the CPU's caches and clock ramping up.
   const size_t warmup = std::min<size_t>((*source)->slots(), 200);
-  if (auto w = run_one("ran-only", o, warmup, **source, model, nullptr, nullptr); !w) {
+  if (auto w = run_one("ran-only", o, warmup, **source, model, o.quantile, nullptr, nullptr); !w) {
     return w.error();
   }
+  // The predictive run records the node's own task executions; the model is trained on them.
+  predict::Trace trace;
+  const auto train =
+      [&](double quantile) -> Expected<std::shared_ptr<const predict::QuantileTreeModel>> {
+    predict::QuantileTreeOptions to;
+    to.quantile = quantile;
+    auto trained = predict::QuantileTreeModel::train(trace, {}, to);
+    if (!trained) {
+      return Error{"training the predictor on the predictive run's trace: " +
+                   trained.error().message};
+    }
+    return std::make_shared<const predict::QuantileTreeModel>(std::move(*trained));
+  };
   std::vector<PolicyBenchRow> rows;
   for (const auto& n : names) {
-    const bool trains = n == "predictive" && tree == nullptr;
-    predict::Trace trace;
-    auto row = run_one(n, o, (*source)->slots(), **source, model,
+    const bool trains = n == "predictive" && trace.rows() == 0;
+    auto row = run_one(n, o, (*source)->slots(), **source, model, o.quantile,
                        n == kPredictiveModel ? tree : nullptr, trains ? &trace : nullptr);
     if (!row) return row.error();
     rows.push_back(std::move(*row));
-    if (trains) {
-      // The AI-for-RAN model, trained on the task executions this node just measured.
-      predict::QuantileTreeOptions to;
-      to.quantile = o.predictor_quantile;
-      auto trained = predict::QuantileTreeModel::train(trace, {}, to);
-      if (!trained)
-        return Error{"training the predictor on the predictive run's trace: " +
-                     trained.error().message};
-      tree = std::make_shared<const predict::QuantileTreeModel>(std::move(*trained));
+    if (trains && tree == nullptr) {
+      auto trained = train(o.predictor_quantile);
+      if (!trained) return trained.error();
+      tree = std::move(*trained);
     }
+  }
+  if (!o.sweep) return rows;
+  for (const double q : o.sweep_recent) {
+    auto row = run_one("predictive", o, (*source)->slots(), **source, model, q, nullptr, nullptr);
+    if (!row) return row.error();
+    row->sweep = true;
+    rows.push_back(std::move(*row));
+  }
+  for (const double q : o.sweep_model) {
+    auto tree_q = train(q);
+    if (!tree_q) return tree_q.error();
+    auto row = run_one(kPredictiveModel, o, (*source)->slots(), **source, model, o.quantile,
+                       std::move(*tree_q), nullptr);
+    if (!row) return row.error();
+    row->sweep = true;
+    rows.push_back(std::move(*row));
   }
   return rows;
 }
+
+std::vector<EqualMissPoint> best_within_misses(const std::vector<PolicyBenchRow>& rows,
+                                               double miss_budget) {
+  std::vector<EqualMissPoint> out;
+  for (const char* durations : {"recent-quantile", "model"}) {
+    EqualMissPoint best;
+    best.durations = durations;
+    for (const PolicyBenchRow& r : rows) {
+      if (!r.sweep || r.durations != durations || r.miss_rate > miss_budget) continue;
+      if (!best.found || r.reclaimed_fraction > best.reclaimed_fraction) {
+        best.found = true;
+        best.quantile = r.quantile;
+        best.miss_rate = r.miss_rate;
+        best.reclaimed_fraction = r.reclaimed_fraction;
+      }
+    }
+    out.push_back(best);
+  }
+  return out;
+}
+
+namespace {
+
+// The reclaimed fraction each predictor reaches at equal misses: for every miss rate a
+// recent-history sweep point reached (the budgets the old predictor sets), each predictor's best.
+void print_equal_misses(const std::vector<PolicyBenchRow>& rows) {
+  std::vector<double> budgets;
+  for (const auto& r : rows) {
+    if (r.sweep && r.durations == "recent-quantile") budgets.push_back(r.miss_rate);
+  }
+  std::sort(budgets.begin(), budgets.end());
+  budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
+  std::printf("reclaimed fraction at equal deadline misses (best sweep point within the budget)\n");
+  std::printf("%12s %24s %24s\n", "miss_budget", "recent-quantile (q)", "model (q)");
+  for (const double b : budgets) {
+    std::printf("%12.5f", b);
+    for (const EqualMissPoint& p : best_within_misses(rows, b)) {
+      if (p.found) {
+        std::printf(" %14.3f (%7g)", p.reclaimed_fraction, p.quantile);
+      } else {
+        std::printf(" %24s", "none within");
+      }
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
 
 void add_bench_policies_command(CLI::App& bench) {
   static PolicyBenchOptions o;
@@ -261,6 +349,11 @@ void add_bench_policies_command(CLI::App& bench) {
   cmd->add_option("--predictor-quantile", o.predictor_quantile,
                   "Target quantile of the model trained here")
       ->check(CLI::Range(0.9, 0.999999));
+  cmd->add_option("--quantile", o.quantile, "Duration quantile of the recent-history model")
+      ->check(CLI::Range(0.01, 1.0));
+  cmd->add_flag("--sweep", o.sweep,
+                "Then predictive at several recent-history quantiles and model quantiles, compared "
+                "at equal deadline misses");
   cmd->add_option("--reserve-ahead-us", o.reserve_ahead_us,
                   "predictive: reserve cores for slots released within this (us; 0: off)")
       ->check(CLI::Range(0u, 100000u));
@@ -288,17 +381,23 @@ void add_bench_policies_command(CLI::App& bench) {
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
-    std::printf("%-16s %7s %7s %9s %10s %11s %11s %12s %11s %9s\n", "policy", "slots", "misses",
-                "miss_rate", "reclaimed", "ai_tok/s", "park_p99us", "reclaim_p99us", "slot_p99us",
-                "TB_ok");
+    std::printf("%-16s %9s %7s %7s %9s %10s %11s %11s %12s %11s %9s\n", "policy", "quantile",
+                "slots", "misses", "miss_rate", "reclaimed", "ai_tok/s", "park_p99us",
+                "reclaim_p99us", "slot_p99us", "TB_ok");
+    bool sweep_heading = false;
     for (const auto& r : *rows) {
-      std::printf("%-16s %7llu %7llu %9.5f %10.3f %11.1f %11.1f %12.1f %11.1f %4llu/%-4llu\n",
-                  r.policy.c_str(), static_cast<unsigned long long>(r.slots),
+      if (r.sweep && !sweep_heading) {
+        std::printf("sweep: predictive with each duration predictor at several quantiles\n");
+        sweep_heading = true;
+      }
+      std::printf("%-16s %9g %7llu %7llu %9.5f %10.3f %11.1f %11.1f %12.1f %11.1f %4llu/%-4llu\n",
+                  r.policy.c_str(), r.quantile, static_cast<unsigned long long>(r.slots),
                   static_cast<unsigned long long>(r.misses), r.miss_rate, r.reclaimed_fraction,
                   r.ai_tokens_per_s, r.park_p99_us, r.reclaim_p99_us, r.slot_p99_us,
                   static_cast<unsigned long long>(r.tbs_ok),
                   static_cast<unsigned long long>(r.tbs));
     }
+    if (sweep_heading) print_equal_misses(*rows);
     if (!rows->empty() && !rows->front().realtime && o.realtime_priority > 0) {
       std::printf("(real-time priority refused by the OS: RAN threads ran at normal priority)\n");
     }

@@ -23,6 +23,13 @@ struct PolicyBenchOptions {
   /// `predictive` run recorded (the node's own trace; `predictive` must then run first).
   std::string predictor;
   double predictor_quantile = 0.9999;  ///< target quantile of the model trained here
+  double quantile = 0.99;              ///< duration quantile of the recent-history model
+  /// After the policies, `predictive` again at each of `sweep_recent` (recent-history
+  /// quantiles) and `sweep_model` (quantile-tree targets, trained on the predictive run's
+  /// trace), so the two predictors can be compared at equal deadline misses.
+  bool sweep = false;
+  std::vector<double> sweep_recent = {0.5, 0.9, 0.99, 0.999};
+  std::vector<double> sweep_model = {0.99, 0.999, 0.9999, 0.99999};
   /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler +1); 0: normal
   int realtime_priority = 50;
   unsigned period_us = 50;          ///< scheduler tick period
@@ -31,6 +38,9 @@ struct PolicyBenchOptions {
 
 struct PolicyBenchRow {
   std::string policy;
+  std::string durations;     ///< task-duration predictor: "recent-quantile" or "model"
+  double quantile = 0;       ///< its target quantile
+  bool sweep = false;        ///< a point of the predictor sweep
   uint64_t slots = 0;        ///< slots completed
   uint64_t submitted = 0;    ///< slots handed to the runtime
   uint64_t misses = 0;       ///< slots with a deadline miss
@@ -50,7 +60,22 @@ struct PolicyBenchRow {
   double wall_s = 0;
 };
 
-/// Runs the benchmark; one row per policy. Error: invalid option (named) or setup failure.
+/// Runs the benchmark; one row per policy, then the sweep points. Error: invalid option (named)
+/// or setup failure.
 Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions& options);
+
+/// One predictor's best sweep point within a miss budget.
+struct EqualMissPoint {
+  std::string durations;  ///< "recent-quantile" or "model"
+  bool found = false;     ///< some sweep point met the budget
+  double quantile = 0;    ///< of that point
+  double miss_rate = 0;
+  double reclaimed_fraction = 0;
+};
+
+/// For each predictor of the sweep rows, the point with the largest reclaimed fraction whose miss
+/// rate is at most `miss_budget`: the reclaimed fraction each predictor buys at equal misses.
+std::vector<EqualMissPoint> best_within_misses(const std::vector<PolicyBenchRow>& rows,
+                                               double miss_budget);
 
 }  // namespace airan::cli

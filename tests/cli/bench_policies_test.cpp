@@ -47,5 +47,46 @@ TEST(BenchPolicies, UnknownPolicyIsRejectedByName) {
   EXPECT_NE(rows.error().message.find("no-such-policy"), std::string::npos);
 }
 
+TEST(BenchPolicies, EqualMissComparisonTakesEachPredictorsBestPointWithinTheBudget) {
+  const auto row = [](const char* durations, double q, double misses, double reclaimed) {
+    PolicyBenchRow r;
+    r.policy = "predictive";
+    r.durations = durations;
+    r.quantile = q;
+    r.sweep = true;
+    r.miss_rate = misses;
+    r.reclaimed_fraction = reclaimed;
+    return r;
+  };
+  std::vector<PolicyBenchRow> rows = {
+      row("recent-quantile", 0.5, 0.05, 0.6), row("recent-quantile", 0.99, 0.01, 0.4),
+      row("model", 0.99, 0.02, 0.55),         row("model", 0.9999, 0.01, 0.45),
+      row("model", 0.99999, 0.0, 0.3)};
+  rows.push_back(row("model", 0.9, 0.0, 0.9));
+  rows.back().sweep = false;  // not a sweep point: ignored
+  const auto at = best_within_misses(rows, 0.01);
+  ASSERT_EQ(at.size(), 2u);
+  EXPECT_EQ(at[0].durations, "recent-quantile");
+  ASSERT_TRUE(at[0].found);
+  EXPECT_DOUBLE_EQ(at[0].reclaimed_fraction, 0.4);
+  EXPECT_EQ(at[1].durations, "model");
+  ASSERT_TRUE(at[1].found);
+  EXPECT_DOUBLE_EQ(at[1].quantile, 0.9999);
+  EXPECT_DOUBLE_EQ(at[1].reclaimed_fraction, 0.45);
+  const auto none = best_within_misses(rows, -1);
+  EXPECT_FALSE(none[0].found);
+  EXPECT_FALSE(none[1].found);
+}
+
+TEST(BenchPolicies, SweepNeedsThePredictiveRunsTrace) {
+  PolicyBenchOptions o;
+  o.slots = 1;
+  o.sweep = true;
+  o.policies = {"ran-only"};
+  auto rows = run_policy_bench(o);
+  ASSERT_FALSE(rows);
+  EXPECT_NE(rows.error().message.find("--sweep"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace airan::cli
