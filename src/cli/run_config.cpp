@@ -30,8 +30,9 @@ runtime:
   static_ran_cores: 1   # RAN cores of the static policy
   min_ran_cores: 0      # reactive / predictive: cores that always serve the RAN (0 = lend all)
   deadline_slots: 3     # task deadline after the slot's end, in slots
-  quantile: 0.99        # duration quantile the recent-history model predicts
-  predictor: ""         # quantile-tree model file (airan calibrate + train); "" = recent history
+  quantile: 0.99        # duration quantile the predictor targets
+  predictor: online     # online: quantile trees trained on this node's own executions while it
+                        # runs | recent: recent-history quantile per task type | a model file
   max_ai_failures: 3    # consecutive failed AI steps before AI work is stopped (RAN continues)
   realtime_priority: 50 # SCHED_FIFO priority of the RAN threads (scheduler +1); 0 = normal
   reserve_ahead_us: 100 # predictive: reserve cores for slots released within this (0 = off)
@@ -254,10 +255,10 @@ std::vector<RunConfigField> make_fields() {
                            "Task deadline after the slot's end (slots)",
                            [](C& c) -> double& { return c.runtime.deadline_slots; }));
   f.push_back(double_field("runtime.quantile", "--quantile",
-                           "Duration quantile of the recent-history model",
+                           "Duration quantile the predictor targets",
                            [](C& c) -> double& { return c.runtime.quantile; }));
   f.push_back(string_field("runtime.predictor", "--predictor",
-                           "Quantile-tree model file; empty: recent-history quantile",
+                           "online (trees trained on this run), recent, or a model file",
                            [](C& c) -> std::string& { return c.runtime.predictor; }));
   f.push_back(integer_field<unsigned>("runtime.max_ai_failures", "",
                                       "Consecutive failed AI steps before AI work is stopped",
@@ -538,8 +539,9 @@ Status validate(const RunConfig& c) {
   if (!(c.runtime.quantile > 0 && c.runtime.quantile <= 1)) {
     return Error{"runtime.quantile: " + yaml_double(c.runtime.quantile) + " not in (0, 1]"};
   }
-  if (!c.runtime.predictor.empty() && !std::filesystem::is_regular_file(c.runtime.predictor)) {
-    return Error{"runtime.predictor: file not found: " + c.runtime.predictor};
+  if (c.runtime.predictor_file() && !std::filesystem::is_regular_file(c.runtime.predictor)) {
+    return Error{"runtime.predictor: file not found: " + c.runtime.predictor +
+                 " (allowed: online, recent, or a model file)"};
   }
   if (Status s = range("runtime.max_ai_failures", c.runtime.max_ai_failures, 1, 1000000); !s)
     return s;

@@ -27,7 +27,14 @@ struct RunConfig {
     unsigned min_ran_cores = 0;     ///< reactive / predictive: cores that always serve the RAN
     double deadline_slots = 3;      ///< task deadline after the slot's end, in slots
     double quantile = 0.99;         ///< duration quantile the recent-history model predicts
-    std::string predictor;  ///< quantile-tree model file (airan calibrate); empty: recent history
+    /// "online": quantile trees trained on the node's own executions while it runs (the
+    /// recent-history quantile until a task type has enough of them); "recent" (or ""): the
+    /// recent-history quantile only; anything else: a quantile-tree model file, run online.
+    std::string predictor = "online";
+    /// A model file is given (not "online", "recent" or "").
+    bool predictor_file() const {
+      return !predictor.empty() && predictor != "online" && predictor != "recent";
+    }
     unsigned max_ai_failures = 3;  ///< consecutive failed AI steps before AI work is stopped
     /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler one above); 0: normal
     unsigned realtime_priority = 50;

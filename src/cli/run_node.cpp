@@ -105,7 +105,8 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     if (ec) return Error{"report.dir: cannot create " + r.report_dir + ": " + ec.message()};
   }
 
-  // Predict: recent-history quantile per task type, or the AI-for-RAN model when given.
+  // Predict: the AI-for-RAN model (from a file, or trained here on the node's own executions as
+  // they arrive), with the recent-history quantile per task type for types it does not know yet.
   rt::RecentQuantileOptions qo;
   qo.quantile = config.runtime.quantile;
   auto recent = rt::RecentQuantileModel::create(qo);
@@ -115,10 +116,16 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   std::optional<predict::OnlinePredictor> online;
   std::optional<rt::OnlineDurationModel> tree_durations;
   rt::TaskDurationModel* durations = &*recent;
-  if (!config.runtime.predictor.empty()) {
+  std::optional<predict::QuantileTreeModel> initial;
+  if (config.runtime.predictor_file()) {
     auto loaded = predict::QuantileTreeModel::load(config.runtime.predictor);
     if (!loaded) return Error{"runtime.predictor: " + loaded.error().message};
-    online.emplace(std::make_shared<const predict::QuantileTreeModel>(std::move(*loaded)),
+    initial = std::move(*loaded);
+  } else if (config.runtime.predictor == "online") {
+    initial = predict::QuantileTreeModel::untrained(config.runtime.quantile);
+  }
+  if (initial) {
+    online.emplace(std::make_shared<const predict::QuantileTreeModel>(std::move(*initial)),
                    predict::OnlineOptions{});
     tree_durations.emplace(*online, *recent);
     durations = &*tree_durations;

@@ -32,6 +32,19 @@ double pct(double part, double whole) {
   return whole > 0 ? 100.0 * part / whole : 0.0;
 }
 
+std::string predictor_description(const RunResult& r) {
+  const std::string& p = r.config.runtime.predictor;
+  const std::string retrains = std::to_string(r.predictor_retrains);
+  if (p == "online") {
+    return "quantile trees trained on this run's executions (" + retrains +
+           " trainings; recent-history quantile before a task type's first)";
+  }
+  if (r.config.runtime.predictor_file()) {
+    return "quantile-tree model " + p + ", " + retrains + " online retrains";
+  }
+  return "recent-history quantile per task type";
+}
+
 std::string cpu_list(const std::vector<int>& cpus) {
   std::string s;
   for (size_t i = 0; i < cpus.size(); ++i) {
@@ -364,12 +377,7 @@ std::string format_summary(const RunResult& r) {
       "tasks\n",
       m.tick_work.p50_us, m.tick_work.p99_us, 100 * m.underpredicted_fraction);
   out += strf("       task durations: %s; %zu executions recorded (tasks.csv)\n",
-              r.config.runtime.predictor.empty()
-                  ? "recent-history quantile per task type"
-                  : ("quantile-tree model " + r.config.runtime.predictor + ", " +
-                     std::to_string(r.predictor_retrains) + " online retrains")
-                        .c_str(),
-              r.task_trace.rows());
+              predictor_description(r).c_str(), r.task_trace.rows());
   for (const std::string& w : r.warnings) out += "WARN   " + w + "\n";
   return out;
 }

@@ -432,6 +432,12 @@ Status QuantileTreeModel::check_trace(const Trace& trace) const {
   return Status::ok();
 }
 
+QuantileTreeModel QuantileTreeModel::untrained(double quantile) {
+  QuantileTreeModel m;
+  m.quantile_ = quantile;
+  return m;
+}
+
 Expected<QuantileTreeModel> QuantileTreeModel::merged_with(const QuantileTreeModel& update) const {
   if (update.quantile_ != quantile_) {
     return Error{"cannot merge a model of quantile " + std::to_string(update.quantile_) +

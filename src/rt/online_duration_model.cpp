@@ -25,9 +25,8 @@ int64_t OnlineDurationModel::predict_ns(const RanTask& task) const {
 void OnlineDurationModel::observe(RanTaskType type, const TaskFeatures& features,
                                   int64_t actual_ns) {
   fallback_.observe(type, features, actual_ns);
-  const double predicted = model_ns(type, features);
-  if (std::isnan(predicted)) return;  // a type the model does not cover: nothing to track
-  online_.record(task_type_name(type), features, static_cast<double>(actual_ns), predicted);
+  online_.record(task_type_name(type), features, static_cast<double>(actual_ns),
+                 model_ns(type, features));
 }
 
 }  // namespace airan::rt

@@ -29,7 +29,8 @@ std::shared_ptr<const predict::QuantileTreeModel> trained_model() {
   predict::Trace trace;
   for (int i = 0; i < 4000; ++i) {
     const float prbs = static_cast<float>(1 + i % 100);
-    trace.add(task_type_name(RanTaskType::equalization), with_prbs(prbs), 100.0 * prbs * jitter(rng));
+    trace.add(task_type_name(RanTaskType::equalization), with_prbs(prbs),
+              100.0 * prbs * jitter(rng));
   }
   predict::QuantileTreeOptions options;
   options.quantile = 0.99;
@@ -94,6 +95,44 @@ TEST(OnlineDurationModel, ObservationsDriveRetrainingWhenTheMachineSlowsDown) {
   eq.type = RanTaskType::equalization;
   eq.features = with_prbs(50);
   EXPECT_GE(model.predict_ns(eq), 10000);  // the new model covers the slower machine
+}
+
+TEST(OnlineDurationModel, AnUntrainedModelLearnsEachTaskTypeFromItsOwnExecutions) {
+  predict::OnlineOptions options;
+  options.background = false;
+  options.window = 4000;
+  options.min_samples = 2000;
+  options.tree.min_samples_leaf = 20;
+  predict::OnlinePredictor online(std::make_shared<const predict::QuantileTreeModel>(
+                                      predict::QuantileTreeModel::untrained(0.99)),
+                                  options);
+  RecentQuantileModel fallback = fallback_model();
+  OnlineDurationModel model(online, fallback);
+  RanTask eq;
+  eq.type = RanTaskType::equalization;
+  eq.features = with_prbs(50);
+  EXPECT_EQ(model.predict_ns(eq), 777);  // nothing known yet: the fallback's cold start
+
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  for (int i = 0; i < 1999; ++i) {
+    const float prbs = static_cast<float>(1 + i % 100);
+    model.observe(RanTaskType::equalization, with_prbs(prbs),
+                  static_cast<int64_t>(100.0 * prbs * jitter(rng)));
+  }
+  auto early = online.retrain_now();
+  ASSERT_TRUE(early) << early.error().message;
+  EXPECT_EQ(*early, 0u);  // fewer than min_samples: not yet
+  model.observe(RanTaskType::equalization, with_prbs(10), 1000);
+  auto trained = online.retrain_now();
+  ASSERT_TRUE(trained) << trained.error().message;
+  EXPECT_EQ(*trained, 1u);
+  // The tree follows the PRBs (100 ns each), which the per-type fallback cannot.
+  const int64_t at50 = model.predict_ns(eq);
+  EXPECT_GE(at50, 5000);
+  EXPECT_LE(at50, 7000);
+  eq.features = with_prbs(5);
+  EXPECT_LE(model.predict_ns(eq), 1000);
 }
 
 }  // namespace

@@ -109,6 +109,10 @@ class QuantileTreeModel final : public DurationPredictor {
   static Expected<QuantileTreeModel> train(const Trace& trace, std::span<const uint32_t> rows,
                                            const QuantileTreeOptions& options);
 
+  /// A model of target `quantile` with no task type yet (every prediction NaN): the start of a
+  /// node that trains its trees online from its own executions.
+  static QuantileTreeModel untrained(double quantile);
+
   /// Parses a model file's JSON text; `source` names it in errors, which name the field.
   static Expected<QuantileTreeModel> from_json(std::string_view text,
                                                std::string_view source = "model");

@@ -3,7 +3,10 @@
 // prediction comes from the running quantile-tree model (a lock-free snapshot), every measured
 // execution goes back to it, so coverage is tracked per task type and a drifting type is retrained
 // in the background and swapped in while the runtime runs. Task types the model does not know,
-// and NaN predictions, fall back to another model, which also sees every observation.
+// and NaN predictions, fall back to another model, which also sees every observation. Executions
+// of an unknown type are recorded as uncovered, so once its window holds enough of them it counts
+// as drifting and gets its first tree: a node started from QuantileTreeModel::untrained() trains
+// its model on its own trace while it runs.
 
 #include <string>
 
@@ -19,7 +22,8 @@ class OnlineDurationModel final : public TaskDurationModel {
 
   int64_t predict_ns(const RanTask& task) const override;
   /// Records the execution with the prediction the running model makes for it now (the model
-  /// that predicted it before it ran, unless a swap happened in between).
+  /// that predicted it before it ran, unless a swap happened in between); NaN for a type the
+  /// model does not know yet.
   void observe(RanTaskType type, const TaskFeatures& features, int64_t actual_ns) override;
 
  private:
