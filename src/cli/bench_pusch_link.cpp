@@ -18,14 +18,15 @@ namespace {
 
 struct LinkOptions {
   std::string table = "qam64";
-  unsigned nof_prb = 20;
+  unsigned nof_prb = 51;  // the 20 MHz / 30 kHz full allocation of the speed benchmark
   unsigned mcs_first = 0;
   int mcs_last = -1;  // -1: the table's last MCS with a code rate
   unsigned max_blocks = 100;
   unsigned min_blocks = 20;
   unsigned max_errors = 20;
   double step_db = 0.5;
-  unsigned iterations = 10;
+  // High-rate codes still gain 0.3-0.4 dB at the 10 % point from 10 to 16 iterations.
+  unsigned iterations = 16;
   unsigned seed = 1;
   bool json = false;
 };

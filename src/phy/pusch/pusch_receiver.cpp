@@ -48,8 +48,12 @@ float llr_target(double code_rate) { return static_cast<float>(4.0 + 28.0 * code
 
 // Normalised min-sum factor by code rate: high rates converge better with milder normalisation
 // (AWGN link curves, 10 iterations: R = 0.93 gap 3.09 dB at 0.6875, 2.94 at 0.75, 2.78 at 0.8125;
-// low and middle rates are best near 0.75).
-float min_sum_scaling(double code_rate) { return code_rate > 0.8 ? 0.8125f : 0.75f; }
+// 51 PRB, 16 iterations: R = 0.93 64QAM 3.07 dB at 0.8125, 2.97 at 0.875, 3.00 at 0.9375, while
+// R = 0.80 loses 0.06 dB at 0.875; low and middle rates are best near 0.75).
+float min_sum_scaling(double code_rate) {
+  if (code_rate > 0.9) return 0.875f;
+  return code_rate > 0.8 ? 0.8125f : 0.75f;
+}
 constexpr size_t kSinrSamples = 1024;  // REs sampled for the quartile
 
 // Squared distance between neighbouring points of the unit-power constellation of order qm.
