@@ -110,7 +110,9 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
       while (!source.receiver_free() && rt::Clock::now() < give_up) {
         std::this_thread::sleep_for(std::chrono::microseconds(50));  // never spin at RT priority
       }
-      auto graph = source.make_slot(k, release, release + 3 * dt);
+      const auto deadline =
+          release + std::chrono::duration_cast<rt::Clock::duration>(dt * o.deadline_slots);
+      auto graph = source.make_slot(k, release, deadline);
       if (!graph) {
         failure = graph.error();
         break;
@@ -303,12 +305,12 @@ std::vector<EqualMissPoint> best_within_misses(const std::vector<PolicyBenchRow>
 
 namespace {
 
-// The reclaimed fraction each predictor reaches at equal misses: for every miss rate a
-// recent-history sweep point reached (the budgets the old predictor sets), each predictor's best.
+// The reclaimed fraction each predictor reaches at equal misses: for every miss rate a sweep
+// point reached, each predictor's best point within it.
 void print_equal_misses(const std::vector<PolicyBenchRow>& rows) {
   std::vector<double> budgets;
   for (const auto& r : rows) {
-    if (r.sweep && r.durations == "recent-quantile") budgets.push_back(r.miss_rate);
+    if (r.sweep) budgets.push_back(r.miss_rate);
   }
   std::sort(budgets.begin(), budgets.end());
   budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
@@ -357,6 +359,10 @@ void add_bench_policies_command(CLI::App& bench) {
   cmd->add_option("--reserve-ahead-us", o.reserve_ahead_us,
                   "predictive: reserve cores for slots released within this (us; 0: off)")
       ->check(CLI::Range(0u, 100000u));
+  cmd->add_option("--deadline-slots", o.deadline_slots,
+                  "Deadline after the slot's samples are complete, in slots (tighter: predictions "
+                  "matter more)")
+      ->check(CLI::Range(0.1, 16.0));
   cmd->add_option("--period-us", o.period_us, "Scheduler tick period (us)")
       ->check(CLI::Range(1u, 10000u));
   cmd->add_option("--realtime-priority", o.realtime_priority,

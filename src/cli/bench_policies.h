@@ -33,6 +33,7 @@ struct PolicyBenchOptions {
   /// SCHED_FIFO priority of the RAN workers and the slot feeder (scheduler +1); 0: normal
   int realtime_priority = 50;
   unsigned period_us = 50;          ///< scheduler tick period
+  double deadline_slots = 3;        ///< task deadline after the slot's release, in slots
   unsigned reserve_ahead_us = 100;  ///< predictive: reserve for slots released within this
 };
 
