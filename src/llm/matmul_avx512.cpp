@@ -21,6 +21,7 @@
 #endif
 #include <immintrin.h>
 
+#include <array>
 #include <cassert>
 #include <cstring>
 
@@ -243,124 +244,171 @@ template <bool V, bool kQ8>
 struct RowsX8 {
   static_assert(V || !kQ8);
   using L = X8Layout<kQ8>;
-  static constexpr int kCols = 4;  // activation rows per tile: 4 x 3 accumulators + 5 weights
+  // Tiles of G groups (8 rows each) x C activation rows. A batch of one (decode, memory-bound)
+  // runs 1 x 1; larger batches run 2 x 6: each activation broadcast then feeds 2 groups and each
+  // decoded block 6 activation rows (12 accumulators + 8 weights + temporaries in 32 registers).
+  static constexpr int kGroups = 2;
+  static constexpr int kCols = 6;
   // ~2.2 KB ahead (Q4_0: 4 quads, 512 values along the 8 rows; Q8_0: 2 quads)
   static constexpr size_t kPrefetchBytes = (kQ8 ? 2 : 4) * L::kQuadBytes;
 
   struct Args {
-    const uint8_t* group;  ///< the 8-row group
+    const uint8_t* group;  ///< the first 8-row group
+    size_t group_bytes;    ///< stride between groups
     int64_t nb;            ///< blocks per row
-    int64_t g0, g1;        ///< quads (= activation groups) of this chunk
+    int64_t quads;         ///< quads (= activation groups) per row
     const uint8_t* a;      ///< first activation row
     size_t as;             ///< activation row stride (bytes)
     float* y;              ///< y of (group row 0, activation row 0)
     int64_t ys;            ///< y stride between activation rows
-    int row_lo, row_hi;    ///< rows of the group to store, [row_lo, row_hi)
-    bool accumulate;       ///< add to y instead of storing
+    int row_lo;            ///< first row of the first group to store
+    int row_hi;            ///< end of the rows of the last group to store
   };
 
-  // Block k of a quad of 8 rows against block k of the activation groups ag[c].
-  template <int C>
-  static inline void block(const uint8_t* quad, int k, const uint8_t* const (&ag)[C],
-                           __m512 (&acc)[C]) {
+  // Block k of the quads of G groups against block k of the activation groups ag[c].
+  template <int G, int C>
+  static inline void block(const uint8_t* const (&quad)[G], int k, const uint8_t* const (&ag)[C],
+                           __m512 (&acc)[G][C]) {
     // f16 scale i (bytes 2i, 2i + 1) to words 2i and 2i + 1; the 16 bytes sit in both 128-bit
     // lanes, the low lane makes rows 0..3 and the high lane rows 4..7.
     const __m256i dup =
         _mm256_setr_epi8(0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7,  //
                          8, 9, 8, 9, 10, 11, 10, 11, 12, 13, 12, 13, 14, 15, 14, 15);
-    const uint8_t* q = quad + L::kBlockQs * k;
-    // w[2p + n]: values 16n + 8p .. 16n + 8p + 7 of the block for each row
-    __m512i w[4];
-    if constexpr (kQ8) {
-      AIRAN_UNROLL
-      for (int m = 0; m < 4; ++m) w[m] = _mm512_load_si512(q + 64 * m);
-    } else {
-      // register p: qs[8p..8p+7], low nibbles n = 0, high nibbles n = 1
-      const __m512i m4 = _mm512_set1_epi8(0x0F);
-      AIRAN_UNROLL
-      for (int p = 0; p < 2; ++p) {
-        const __m512i v = _mm512_load_si512(q + 64 * p);
-        w[2 * p] = _mm512_and_si512(v, m4);
-        w[2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+    // w[j][2p + n]: values 16n + 8p .. 16n + 8p + 7 of the block for each row of group j
+    __m512i w[G][4];
+    __m512 dw[G];
+    AIRAN_UNROLL
+    for (int j = 0; j < G; ++j) {
+      const uint8_t* q = quad[j] + L::kBlockQs * k;
+      if constexpr (kQ8) {
+        AIRAN_UNROLL
+        for (int m = 0; m < 4; ++m) w[j][m] = _mm512_load_si512(q + 64 * m);
+      } else {
+        // register p: qs[8p..8p+7], low nibbles n = 0, high nibbles n = 1
+        const __m512i m4 = _mm512_set1_epi8(0x0F);
+        AIRAN_UNROLL
+        for (int p = 0; p < 2; ++p) {
+          const __m512i v = _mm512_load_si512(q + 64 * p);
+          w[j][2 * p] = _mm512_and_si512(v, m4);
+          w[j][2 * p + 1] = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+        }
       }
+      const __m256i d8 = _mm256_broadcastsi128_si256(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(quad[j] + L::kQuadScales + 16 * k)));
+      dw[j] = _mm512_cvtph_ps(_mm256_shuffle_epi8(d8, dup));
     }
-    const __m256i d8 = _mm256_broadcastsi128_si256(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(quad + L::kQuadScales + 16 * k)));
-    const __m512 dw = _mm512_cvtph_ps(_mm256_shuffle_epi8(d8, dup));
     AIRAN_UNROLL
     for (int c = 0; c < C; ++c) {
       const uint8_t* g = ag[c];
       const uint8_t* bias = g + kQ8GroupBias + 16 * k;
-      __m512i s[2];
+      __m512i b[2], x[4];
       AIRAN_UNROLL
       for (int p = 0; p < 2; ++p) {
-        s[p] = _mm512_set1_epi64(load<int64_t>(bias + 8 * p));
-        s[p] = dot_u8s8<V>(s[p], w[2 * p], _mm512_set1_epi64(load<int64_t>(g + 16 * k + 8 * p)));
-        s[p] = dot_u8s8<V>(s[p], w[2 * p + 1],
-                           _mm512_set1_epi64(load<int64_t>(g + 64 + 16 * k + 8 * p)));
+        b[p] = _mm512_set1_epi64(load<int64_t>(bias + 8 * p));
+        x[2 * p] = _mm512_set1_epi64(load<int64_t>(g + 16 * k + 8 * p));
+        x[2 * p + 1] = _mm512_set1_epi64(load<int64_t>(g + 64 + 16 * k + 8 * p));
       }
       const __m512 da = _mm512_set1_ps(load<float>(g + kQ8GroupDl + 16 * k));
-      acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s[0], s[1])),
-                               _mm512_mul_ps(dw, da), acc[c]);
+      AIRAN_UNROLL
+      for (int j = 0; j < G; ++j) {
+        __m512i s[2];
+        AIRAN_UNROLL
+        for (int p = 0; p < 2; ++p) {
+          s[p] = dot_u8s8<V>(b[p], w[j][2 * p], x[2 * p]);
+          s[p] = dot_u8s8<V>(s[p], w[j][2 * p + 1], x[2 * p + 1]);
+        }
+        acc[j][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s[0], s[1])),
+                                    _mm512_mul_ps(dw[j], da), acc[j][c]);
+      }
     }
   }
 
-  template <int C>
+  template <int G, int C>
   static void tile(const Args& t) {
-    __m512 acc[C];
+    __m512 acc[G][C];
     AIRAN_UNROLL
-    for (auto& v : acc) v = _mm512_setzero_ps();
-    for (int64_t g = t.g0; g < t.g1; ++g) {
-      const uint8_t* quad = t.group + static_cast<size_t>(g) * L::kQuadBytes;
-      // With the hardware prefetcher alone decode ran ~25% slower (waiting on DRAM).
-      prefetch_l2<L::kQuadBytes>(quad + kPrefetchBytes);
+    for (auto& row : acc) {
+      AIRAN_UNROLL
+      for (auto& v : row) v = _mm512_setzero_ps();
+    }
+    for (int64_t g = 0; g < t.quads; ++g) {
+      const uint8_t* quad[G];
+      AIRAN_UNROLL
+      for (int j = 0; j < G; ++j) {
+        quad[j] = t.group + j * t.group_bytes + static_cast<size_t>(g) * L::kQuadBytes;
+        // With the hardware prefetcher alone decode ran ~25% slower (waiting on DRAM).
+        prefetch_l2<L::kQuadBytes>(quad[j] + kPrefetchBytes);
+      }
       const uint8_t* ag[C];
       AIRAN_UNROLL
       for (int c = 0; c < C; ++c) ag[c] = t.a + c * t.as + g * kQ8GroupBytes;
       const int64_t blocks = std::min<int64_t>(4, t.nb - 4 * g);
       if (blocks == 4) {
         AIRAN_UNROLL
-        for (int k = 0; k < 4; ++k) block<C>(quad, k, ag, acc);
+        for (int k = 0; k < 4; ++k) block<G, C>(quad, k, ag, acc);
       } else {
-        for (int k = 0; k < blocks; ++k) block<C>(quad, k, ag, acc);
+        for (int k = 0; k < blocks; ++k) block<G, C>(quad, k, ag, acc);
       }
     }
     AIRAN_UNROLL
-    for (int c = 0; c < C; ++c) {
-      alignas(64) float lanes[16];
-      _mm512_store_ps(lanes, acc[c]);
-      float* out = t.y + c * t.ys;
-      for (int i = t.row_lo; i < t.row_hi; ++i) {
-        const float v = lanes[2 * i] + lanes[2 * i + 1];
-        out[i] = t.accumulate ? out[i] + v : v;
+    for (int j = 0; j < G; ++j) {
+      const int lo = j == 0 ? t.row_lo : 0;
+      const int hi = j == G - 1 ? t.row_hi : 8;
+      AIRAN_UNROLL
+      for (int c = 0; c < C; ++c) {
+        alignas(64) float lanes[16];
+        _mm512_store_ps(lanes, acc[j][c]);
+        float* out = t.y + c * t.ys + 8 * j;
+        for (int i = lo; i < hi; ++i) out[i] = lanes[2 * i] + lanes[2 * i + 1];
       }
     }
   }
 
+  using TileFn = void (*)(const Args&);
+  template <int G, int... Cs>
+  static constexpr std::array<TileFn, kCols + 1> tile_row(std::integer_sequence<int, Cs...>) {
+    return {nullptr, &tile<G, Cs + 1>...};
+  }
+
+  // Activation rows of one column block: their whole rows stay in L2 while every 8-row group
+  // meets them, so each tile runs the full reduction and stores once (a batch of 512 chunked the
+  // reduction to one group per tile instead, and storing the tiles cost more than computing them).
+  static int64_t column_block(int64_t batch, size_t row_bytes) {
+    constexpr size_t kBudget = 256 * 1024;  // activation bytes of one column block
+    const int64_t fit = static_cast<int64_t>(kBudget / row_bytes) / kCols * kCols;
+    return std::min(batch, std::max<int64_t>(kCols, fit));
+  }
+
   static void rows(const WeightMatrix& w, const QuantizedActivations& x, float* y, int64_t ys,
                    int64_t r0, int64_t r1) {
-    static constexpr void (*table[kCols + 1])(const Args&) = {nullptr, &tile<1>, &tile<2>, &tile<3>,
-                                                              &tile<4>};
+    static constexpr std::array<TileFn, kCols + 1> table[kGroups + 1] = {
+        {},
+        tile_row<1>(std::make_integer_sequence<int, kCols>{}),
+        tile_row<2>(std::make_integer_sequence<int, kCols>{})};
     const int64_t nb = w.cols / 32;
     const int64_t units = (nb + 3) / 4;  // activation groups
-    const int64_t chunk = detail::reduction_chunk(units, x.batch, kQ8GroupBytes);
     const size_t group_bytes = L::group_bytes(w.cols);
-    for (int64_t u0 = 0; u0 < units; u0 += chunk) {
-      for (int64_t g = r0 / 8; 8 * g < r1; ++g) {
-        for (int64_t c = 0; c < x.batch; c += kCols) {
+    const int64_t block = column_block(x.batch, x.row_bytes);
+    const int64_t g_end = (r1 + 7) / 8;
+    const int64_t g_step = x.batch == 1 ? 1 : kGroups;
+    for (int64_t c0 = 0; c0 < x.batch; c0 += block) {
+      const int64_t c1 = std::min(x.batch, c0 + block);
+      for (int64_t g = r0 / 8; g < g_end; g += g_step) {
+        const int gn = static_cast<int>(std::min<int64_t>(g_step, g_end - g));
+        for (int64_t c = c0; c < c1; c += kCols) {
           Args t;
           t.group = w.data + static_cast<size_t>(g) * group_bytes;
+          t.group_bytes = group_bytes;
           t.nb = nb;
-          t.g0 = u0;
-          t.g1 = std::min(units, u0 + chunk);
+          t.quads = units;
           t.a = x.data.data() + static_cast<size_t>(c) * x.row_bytes;
           t.as = x.row_bytes;
           t.y = y + c * ys + 8 * g;
           t.ys = ys;
           t.row_lo = static_cast<int>(std::max(r0, 8 * g) - 8 * g);
-          t.row_hi = static_cast<int>(std::min(r1, 8 * g + 8) - 8 * g);
-          t.accumulate = u0 > 0;
-          table[std::min<int64_t>(kCols, x.batch - c)](t);
+          const int64_t last = 8 * (g + gn - 1);
+          t.row_hi = static_cast<int>(std::min(r1, last + 8) - last);
+          table[gn][std::min<int64_t>(kCols, c1 - c)](t);
         }
       }
     }

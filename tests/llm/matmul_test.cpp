@@ -746,7 +746,7 @@ TEST(WeightLayouts, X8SizesRowsAndPreferences) {
 // Every implementation gives the repacked matrix the results it gives the GGUF one (the integer
 // block sums are the same; only the float summation order may differ), for row counts that are
 // not a multiple of 8, row ranges that start and end inside a group of 8, partial quads of
-// blocks, and batches that cut the reduction into chunks; rows outside the ranges stay untouched.
+// blocks, and batches that span several column blocks; rows outside the ranges stay untouched.
 // (Layouts an implementation does not prefer it reads through GGUF rows.)
 void expect_repacked_matches_gguf(TensorType type, WeightLayout layout) {
   for (const Shape sh :
@@ -796,6 +796,51 @@ TEST(WeightLayouts, RepackedQ4_0MatchesGgufLayout) {
 
 TEST(WeightLayouts, RepackedQ8_0MatchesGgufLayout) {
   expect_repacked_matches_gguf(TensorType::kQ8_0, WeightLayout::kQ8_0x8);
+}
+
+// Batches of several activation rows tile the repacked layouts 16 weight rows x 6 activation rows
+// at a time (8 x 1 for one activation row), in column blocks that stay in L2. Each output takes
+// the same operations whatever tile it falls in, so every activation row of a batch gives exactly
+// its batch-of-one result: for row counts and row ranges that leave a lone or partial group of 8,
+// batches that leave every tile width, and batches that span several column blocks.
+TEST(WeightLayouts, RepackedTilesGiveBatchOfOneResults) {
+  for (const auto& [type, layout] : {std::pair{TensorType::kQ4_0, WeightLayout::kQ4_0x8},
+                                     std::pair{TensorType::kQ8_0, WeightLayout::kQ8_0x8}}) {
+    for (const auto* k : implementations()) {
+      if (k->preferred_layout(type) != layout) continue;
+      for (const Shape sh : {Shape{45, 4096}, Shape{16, 160}, Shape{37, 1120}}) {
+        const TestMatrix m = make_matrix(type, sh.rows, sh.cols, 91);
+        const RepackedMatrix r = repacked(m.w, layout);
+        for (int64_t batch : {2, 5, 6, 7, 8, 9, 12, 13, 16, 17, 40, 64, 100}) {
+          const std::string what = std::string(k->implementation()) + " " + tname(type) + " " +
+                                   std::to_string(sh.rows) + " x " + std::to_string(sh.cols) +
+                                   " batch " + std::to_string(batch);
+          const auto x = random_values(static_cast<size_t>(batch * sh.cols), 92 + batch);
+          QuantizedActivations qa;
+          k->quantize_activations(qa, type, x.data(), batch, sh.cols);
+          std::vector<float> y(static_cast<size_t>(batch * sh.rows), NAN);
+          // whole range, then again in pieces that start and end inside groups of 8
+          k->matmul_rows(r.w, qa, y.data(), sh.rows, 0, sh.rows);
+          std::vector<float> pieces(y.size(), NAN);
+          for (int64_t r0 = 0; r0 < sh.rows;) {
+            const int64_t r1 = std::min(sh.rows, r0 + 21);
+            k->matmul_rows(r.w, qa, pieces.data(), sh.rows, r0, r1);
+            r0 = r1;
+          }
+          ASSERT_EQ(0, std::memcmp(y.data(), pieces.data(), y.size() * sizeof(float))) << what;
+          for (int64_t b = 0; b < batch; ++b) {
+            QuantizedActivations one;
+            k->quantize_activations(one, type, x.data() + b * sh.cols, 1, sh.cols);
+            std::vector<float> y1(static_cast<size_t>(sh.rows), NAN);
+            k->matmul_rows(r.w, one, y1.data(), sh.rows, 0, sh.rows);
+            ASSERT_EQ(0, std::memcmp(y1.data(), y.data() + b * sh.rows, y1.size() * sizeof(float)))
+                << what << " activation row " << b;
+          }
+          expect_matches_reference(m, x, batch, y, sh.rows, 0, sh.rows, what);
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
