@@ -49,22 +49,8 @@ float dot_f32_portable(const float* a, const float* b, int64_t n) {
   return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-float dot_f16_portable(const float* a, const uint16_t* b, int64_t n) {
-  float acc[8] = {};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * half_to_float(b[i + j]);
-  }
-  for (; i < n; ++i) acc[0] += a[i] * half_to_float(b[i]);
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
-
 void axpy_f32_portable(float a, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
-}
-
-void axpy_f16_portable(float a, const uint16_t* x, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] += a * half_to_float(x[i]);
 }
 
 #if defined(__x86_64__)
@@ -87,18 +73,6 @@ AIRAN_TARGET_AVX2 float dot_f32_avx2(const float* a, const float* b, int64_t n) 
   return s;
 }
 
-AIRAN_TARGET_AVX2 float dot_f16_avx2(const float* a, const uint16_t* b, int64_t n) {
-  __m256 acc = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 bv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
-    acc = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), bv, acc);
-  }
-  float s = hsum_avx2(acc);
-  for (; i < n; ++i) s += a[i] * half_to_float(b[i]);
-  return s;
-}
-
 AIRAN_TARGET_AVX2 void axpy_f32_avx2(float a, const float* x, float* y, int64_t n) {
   const __m256 av = _mm256_set1_ps(a);
   int64_t i = 0;
@@ -108,40 +82,163 @@ AIRAN_TARGET_AVX2 void axpy_f32_avx2(float a, const float* x, float* y, int64_t 
   for (; i < n; ++i) y[i] += a * x[i];
 }
 
-AIRAN_TARGET_AVX2 void axpy_f16_avx2(float a, const uint16_t* x, float* y, int64_t n) {
+#endif
+
+// Blocked forms of the loops above, over one KV page of keys (or values) converted to F32 once
+// and shared by every query of an attention piece. Each score and each output element is
+// accumulated in the same order as dot_* / axpy_*, so results do not depend on the blocking.
+
+void to_f32_portable(const uint16_t* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = half_to_float(x[i]);
+}
+
+// s[i * lds + j] = q_i · k_j for nq query rows and nk key rows (hd values each, rows contiguous).
+void scores_portable(const float* q, int64_t nq, const float* k, int64_t nk, int64_t hd, float* s,
+                     int64_t lds) {
+  for (int64_t i = 0; i < nq; ++i) {
+    for (int64_t j = 0; j < nk; ++j) s[i * lds + j] = dot_f32_portable(q + i * hd, k + j * hd, hd);
+  }
+}
+
+// out_i += Σ_j w[i * ldw + j] · v_j for nq rows of out (ldo apart) and nk value rows of hdv.
+void weighted_sum_portable(const float* w, int64_t ldw, int64_t nq, const float* v, int64_t nk,
+                           int64_t hdv, float* out, int64_t ldo) {
+  for (int64_t i = 0; i < nq; ++i) {
+    for (int64_t j = 0; j < nk; ++j) axpy_f32_portable(w[i * ldw + j], v + j * hdv, out + i * ldo, hdv);
+  }
+}
+
+// x_i = f16(a · x_i): scales and rounds through F16 (to nearest even, subnormals kept).
+void scale_round_f16_portable(float* x, int64_t n, float a) {
+  for (int64_t i = 0; i < n; ++i) x[i] = half_to_float(float_to_half(x[i] * a));
+}
+
+#if defined(__x86_64__)
+AIRAN_TARGET_AVX2 void scale_round_f16_avx2(float* x, int64_t n, float a) {
   const __m256 av = _mm256_set1_ps(a);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i)));
-    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(av, xv, _mm256_loadu_ps(y + i)));
+    const __m128i h = _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), av), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(x + i, _mm256_cvtph_ps(h));
   }
-  for (; i < n; ++i) y[i] += a * half_to_float(x[i]);
+  for (; i < n; ++i) x[i] = half_to_float(float_to_half(x[i] * a));
+}
+
+AIRAN_TARGET_AVX2 void to_f32_avx2(const uint16_t* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+  for (; i < n; ++i) y[i] = half_to_float(x[i]);
+}
+
+// [lo(a) + hi(a) | lo(b) + hi(b)]
+AIRAN_TARGET_AVX2 __m256 half_sums_avx2(__m256 a, __m256 b) {
+  return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
+}
+
+// The horizontal sums of a[0..7], lane k holding hsum_avx2(a[k]) bit for bit.
+AIRAN_TARGET_AVX2 __m256 hsum8_avx2(const __m256* a) {
+  const __m256 r0 = half_sums_avx2(a[0], a[4]);
+  const __m256 r1 = half_sums_avx2(a[1], a[5]);
+  const __m256 r2 = half_sums_avx2(a[2], a[6]);
+  const __m256 r3 = half_sums_avx2(a[3], a[7]);
+  const __m256 x = _mm256_add_ps(_mm256_unpacklo_ps(r0, r1), _mm256_unpackhi_ps(r0, r1));
+  const __m256 y = _mm256_add_ps(_mm256_unpacklo_ps(r2, r3), _mm256_unpackhi_ps(r2, r3));
+  return _mm256_add_ps(_mm256_shuffle_ps(x, y, 0x44), _mm256_shuffle_ps(x, y, 0xEE));
+}
+
+AIRAN_TARGET_AVX2 void scores_avx2(const float* q, int64_t nq, const float* k, int64_t nk,
+                                   int64_t hd, float* s, int64_t lds) {
+  for (int64_t i = 0; i < nq; ++i) {
+    const float* qi = q + i * hd;
+    float* si = s + i * lds;
+    int64_t j = 0;
+    if (hd % 8 == 0) {
+      for (; j + 8 <= nk; j += 8) {
+        const float* kj = k + j * hd;
+        __m256 acc[8];
+        for (__m256& a : acc) a = _mm256_setzero_ps();
+        for (int64_t d = 0; d < hd; d += 8) {
+          const __m256 qv = _mm256_loadu_ps(qi + d);
+          for (int r = 0; r < 8; ++r)
+            acc[r] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kj + r * hd + d), acc[r]);
+        }
+        _mm256_storeu_ps(si + j, hsum8_avx2(acc));
+      }
+    }
+    for (; j < nk; ++j) si[j] = dot_f32_avx2(qi, k + j * hd, hd);
+  }
+}
+
+// NQ rows of out, NV vectors of 8 values from column d, kept in registers over all nk values.
+template <int NQ, int NV>
+AIRAN_TARGET_AVX2 inline void weighted_sum_tile_avx2(const float* w, int64_t ldw, const float* v,
+                                                     int64_t nk, int64_t hdv, float* out,
+                                                     int64_t ldo, int64_t d) {
+  __m256 acc[NQ][NV];
+  for (int i = 0; i < NQ; ++i)
+    for (int u = 0; u < NV; ++u) acc[i][u] = _mm256_loadu_ps(out + i * ldo + d + 8 * u);
+  for (int64_t j = 0; j < nk; ++j) {
+    __m256 vv[NV];
+    for (int u = 0; u < NV; ++u) vv[u] = _mm256_loadu_ps(v + j * hdv + d + 8 * u);
+    for (int i = 0; i < NQ; ++i) {
+      const __m256 wv = _mm256_set1_ps(w[i * ldw + j]);
+      for (int u = 0; u < NV; ++u) acc[i][u] = _mm256_fmadd_ps(wv, vv[u], acc[i][u]);
+    }
+  }
+  for (int i = 0; i < NQ; ++i)
+    for (int u = 0; u < NV; ++u) _mm256_storeu_ps(out + i * ldo + d + 8 * u, acc[i][u]);
+}
+
+template <int NQ>
+AIRAN_TARGET_AVX2 inline void weighted_sum_rows_avx2(const float* w, int64_t ldw, const float* v,
+                                                     int64_t nk, int64_t hdv, float* out,
+                                                     int64_t ldo) {
+  int64_t d = 0;
+  for (; d + 16 <= hdv; d += 16) weighted_sum_tile_avx2<NQ, 2>(w, ldw, v, nk, hdv, out, ldo, d);
+  for (; d + 8 <= hdv; d += 8) weighted_sum_tile_avx2<NQ, 1>(w, ldw, v, nk, hdv, out, ldo, d);
+}
+
+AIRAN_TARGET_AVX2 void weighted_sum_avx2(const float* w, int64_t ldw, int64_t nq, const float* v,
+                                         int64_t nk, int64_t hdv, float* out, int64_t ldo) {
+  if (hdv % 8 != 0) {
+    for (int64_t i = 0; i < nq; ++i) {
+      for (int64_t j = 0; j < nk; ++j) axpy_f32_avx2(w[i * ldw + j], v + j * hdv, out + i * ldo, hdv);
+    }
+    return;
+  }
+  int64_t i = 0;
+  for (; i + 4 <= nq; i += 4)
+    weighted_sum_rows_avx2<4>(w + i * ldw, ldw, v, nk, hdv, out + i * ldo, ldo);
+  for (; i < nq; ++i) weighted_sum_rows_avx2<1>(w + i * ldw, ldw, v, nk, hdv, out + i * ldo, ldo);
 }
 #endif
 
 // The attention inner loops for the running CPU.
 struct AttentionKernels {
-  float (*dot_f32)(const float*, const float*, int64_t) = dot_f32_portable;
-  float (*dot_f16)(const float*, const uint16_t*, int64_t) = dot_f16_portable;
-  void (*axpy_f32)(float, const float*, float*, int64_t) = axpy_f32_portable;
-  void (*axpy_f16)(float, const uint16_t*, float*, int64_t) = axpy_f16_portable;
+  void (*to_f32)(const uint16_t*, float*, int64_t) = to_f32_portable;
+  void (*scale_round_f16)(float*, int64_t, float) = scale_round_f16_portable;
+  void (*scores)(const float*, int64_t, const float*, int64_t, int64_t, float*, int64_t) =
+      scores_portable;
+  void (*weighted_sum)(const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*,
+                       int64_t) = weighted_sum_portable;
 };
 
 AttentionKernels attention_kernels() {
   AttentionKernels k;
 #if defined(__x86_64__)
   if (detected_simd_level() >= SimdLevel::avx2) {
-    k.dot_f32 = dot_f32_avx2;
-    k.dot_f16 = dot_f16_avx2;
-    k.axpy_f32 = axpy_f32_avx2;
-    k.axpy_f16 = axpy_f16_avx2;
+    k.to_f32 = to_f32_avx2;
+    k.scale_round_f16 = scale_round_f16_avx2;
+    k.scores = scores_avx2;
+    k.weighted_sum = weighted_sum_avx2;
   }
 #endif
   return k;
 }
 
-// Scores of one query against every visible position; grows once per thread to the longest
-// context seen, then is reused.
+// Per-thread attention scratch (queries, one page of converted rows, the piece's score matrix);
+// grows once per thread to the longest context seen, then is reused.
 thread_local std::vector<float> tl_scratch;
 
 // One weight applied to the current input: out[t * w.rows + r] (+ bias[r]).
@@ -418,12 +515,12 @@ void ForwardPass::State::attention(const KvCache& cache, uint32_t layer) {
   const int64_t group = p.n_head / p.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
   const bool f16 = cache.type() == KvType::kF16;
-  const size_t vb = cache.value_bytes();
   const int64_t page_tokens = KvCache::kPageTokens;
-  const size_t scratch_size = cache.config().max_seq_tokens + static_cast<size_t>(hd);
   const AttentionKernels& kk = attn_kernels;
 
-  // Pieces: (entry, query head, chunk of the entry's new tokens).
+  // Pieces: (entry, query head, chunk of the entry's new tokens). A piece walks the sequence's
+  // pages once for the keys and once for the values; each page is converted to F32 once and
+  // used by all the piece's queries that see it (query i sees positions 0 .. pos0 + i).
   for_pieces(static_cast<size_t>(n_attn_pieces), [&](size_t piece_index) {
     const auto piece = static_cast<int64_t>(piece_index);
     size_t e = 0;
@@ -435,49 +532,75 @@ void ForwardPass::State::attention(const KvCache& cache, uint32_t layer) {
     const auto kv_head = static_cast<uint32_t>(h / group);
     const std::span<const uint32_t> pages = cache.page_table(es.seq);
 
+    const int64_t i0 = qc * kAttnQueryChunk;
+    const int64_t i1 = std::min(es.n, i0 + kAttnQueryChunk);
+    const int64_t nq = i1 - i0;
+    const int64_t ctx_end = es.pos0 + i1;  // positions seen by the piece's last query
+    const int64_t n_pages = ceil_div(ctx_end, page_tokens);
+    const int64_t ld = n_pages * page_tokens;  // score row stride
+    const auto scratch_size = static_cast<size_t>(nq * hd + page_tokens * std::max(hd, hdv) + nq * ld);
     if (tl_scratch.size() < scratch_size) tl_scratch.resize(scratch_size);
-    float* q_h = tl_scratch.data();
-    float* scores = tl_scratch.data() + hd;
+    float* q_rows = tl_scratch.data();
+    float* rows = q_rows + nq * hd;  // one page of keys or values in F32
+    float* scores = rows + page_tokens * std::max(hd, hdv);
 
-    const int64_t i_end = std::min(es.n, (qc + 1) * kAttnQueryChunk);
-    for (int64_t i = qc * kAttnQueryChunk; i < i_end; ++i) {
-      const int64_t t = es.first + i;
-      const int64_t n_ctx = es.pos0 + i + 1;  // causal: positions 0 .. own position
-      const float* q_src = q.data() + (t * n_head + h) * hd;
+    for (int64_t i = 0; i < nq; ++i) {
+      const float* q_src = q.data() + ((es.first + i0 + i) * n_head + h) * hd;
       for (int64_t d = 0; d < hd; ++d)
-        q_h[d] = f16 ? half_to_float(float_to_half(q_src[d])) : q_src[d];
+        q_rows[i * hd + d] = f16 ? half_to_float(float_to_half(q_src[d])) : q_src[d];
+    }
+    // First query (relative to i0) that sees position j0.
+    const auto first_query = [&](int64_t j0) { return std::max<int64_t>(0, j0 - es.pos0 - i0); };
+    const auto page_rows = [&](const uint8_t* block, int64_t n_values) -> const float* {
+      if (!f16) return reinterpret_cast<const float*>(block);
+      kk.to_f32(reinterpret_cast<const uint16_t*>(block), rows, n_values);
+      return rows;
+    };
 
-      // scores_j = q · k_j / √d, then softmax (max-shifted, sum in double).
+    // scores_ij = q_i · k_j
+    for (int64_t c = 0; c < n_pages; ++c) {
+      const int64_t j0 = c * page_tokens;
+      const int64_t nk = std::min(page_tokens, ctx_end - j0);
+      const int64_t ib = first_query(j0);
+      const float* k_rows = page_rows(cache.k_block(layer, pages[c], kv_head), nk * hd);
+      kk.scores(q_rows + ib * hd, nq - ib, k_rows, nk, hd, scores + ib * ld + j0, ld);
+    }
+
+    // Softmax of scores · 1/√d per query (max-shifted, sum in double), into weights; positions a
+    // query does not see but its last page holds get weight 0.
+    for (int64_t i = 0; i < nq; ++i) {
+      float* row = scores + i * ld;
+      const int64_t n_ctx = es.pos0 + i0 + i + 1;
       float max_score = -INFINITY;
       for (int64_t j = 0; j < n_ctx; ++j) {
-        const uint8_t* kb = cache.k_block(layer, pages[j / page_tokens], kv_head) +
-                            static_cast<size_t>(j % page_tokens) * hd * vb;
-        const float dot = f16 ? kk.dot_f16(q_h, reinterpret_cast<const uint16_t*>(kb), hd)
-                              : kk.dot_f32(q_h, reinterpret_cast<const float*>(kb), hd);
-        scores[j] = dot * scale;
-        max_score = std::max(max_score, scores[j]);
+        row[j] *= scale;
+        max_score = std::max(max_score, row[j]);
       }
       double sum = 0.0;
       for (int64_t j = 0; j < n_ctx; ++j) {
-        scores[j] = std::exp(scores[j] - max_score);
-        sum += static_cast<double>(scores[j]);
+        row[j] = std::exp(row[j] - max_score);
+        sum += static_cast<double>(row[j]);
       }
       const auto inv_sum = static_cast<float>(1.0 / sum);
-
-      // out = Σ_j softmax_j · v_j
-      float* out = attn.data() + (t * n_head + h) * hdv;
-      std::fill(out, out + hdv, 0.0f);
-      for (int64_t j = 0; j < n_ctx; ++j) {
-        const uint8_t* vbk = cache.v_block(layer, pages[j / page_tokens], kv_head) +
-                             static_cast<size_t>(j % page_tokens) * hdv * vb;
-        float w = scores[j] * inv_sum;
-        if (f16) {
-          w = half_to_float(float_to_half(w));
-          kk.axpy_f16(w, reinterpret_cast<const uint16_t*>(vbk), out, hdv);
-        } else {
-          kk.axpy_f32(w, reinterpret_cast<const float*>(vbk), out, hdv);
-        }
+      if (f16) {
+        kk.scale_round_f16(row, n_ctx, inv_sum);
+      } else {
+        for (int64_t j = 0; j < n_ctx; ++j) row[j] *= inv_sum;
       }
+      const int64_t row_end = std::min(ceil_div(n_ctx, page_tokens) * page_tokens, ctx_end);
+      std::fill(row + n_ctx, row + row_end, 0.0f);
+    }
+
+    // out_i = Σ_j w_ij · v_j
+    float* out = attn.data() + ((es.first + i0) * n_head + h) * hdv;
+    const int64_t ldo = n_head * hdv;
+    for (int64_t i = 0; i < nq; ++i) std::fill(out + i * ldo, out + i * ldo + hdv, 0.0f);
+    for (int64_t c = 0; c < n_pages; ++c) {
+      const int64_t j0 = c * page_tokens;
+      const int64_t nk = std::min(page_tokens, ctx_end - j0);
+      const int64_t ib = first_query(j0);
+      const float* v_rows = page_rows(cache.v_block(layer, pages[c], kv_head), nk * hdv);
+      kk.weighted_sum(scores + ib * ld + j0, ld, nq - ib, v_rows, nk, hdv, out + ib * ldo, ldo);
     }
   });
 }

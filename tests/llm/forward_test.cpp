@@ -881,5 +881,45 @@ TEST(Model, RepacksMatricesForTheDefaultKernels) {
   }
 }
 
+// Attention over many pages and query chunks: GQA groups of 1, 2 and 8 query heads per KV head,
+// a prompt that crosses KvCache::kPageTokens and the attention query chunk, prefilled in two
+// steps and also decoded token by token, with F32 and F16 caches.
+TEST(TinyModel, GroupedAttentionAcrossPagesAndQueryChunksMatchesNaiveForward) {
+  std::vector<int32_t> tokens(75);
+  for (size_t i = 0; i < tokens.size(); ++i) tokens[i] = static_cast<int32_t>((i * 7 + 3) % 24);
+  for (const uint32_t n_head_kv : {8u, 4u, 1u}) {
+    TinySpec s;
+    s.n_embd = 64;  // 8 heads of 8
+    s.n_head = 8;
+    s.n_head_kv = n_head_kv;
+    auto m = tiny_model(s);
+    ASSERT_TRUE(m) << m.error().message;
+    const auto ref = naive_forward(s, tokens);
+    for (const KvType type : {KvType::kF32, KvType::kF16}) {
+      const double tol = type == KvType::kF32 ? 1e-4 : 2e-2;
+      KvCache prefill_cache = make_cache(*m, 128, 1, type);
+      ForwardPass fwd = make_forward(*m);
+      const size_t split = 37;  // second step starts inside a page and a query chunk
+      const BatchEntry e1{0, {tokens.data(), split}, false};
+      const BatchEntry e2{0, {tokens.data() + split, tokens.size() - split}, false};
+      ASSERT_TRUE(fwd.run({&e1, 1}, prefill_cache).is_ok());
+      ASSERT_TRUE(fwd.run({&e2, 1}, prefill_cache).is_ok());
+      const std::vector<float> prefilled(fwd.logits(0).begin(), fwd.logits(0).end());
+      ASSERT_EQ(prefilled.size(), ref.size());
+
+      KvCache decode_cache = make_cache(*m, 128, 1, type);
+      for (size_t t = 0; t < tokens.size(); ++t) {
+        const BatchEntry e{0, {tokens.data() + t, 1}, false};
+        ASSERT_TRUE(fwd.run({&e, 1}, decode_cache).is_ok());
+      }
+      const auto decoded = fwd.logits(0);
+      for (size_t i = 0; i < ref.size(); ++i) {
+        EXPECT_NEAR(prefilled[i], ref[i], tol) << "n_head_kv " << n_head_kv << " logit " << i;
+        EXPECT_NEAR(decoded[i], prefilled[i], 1e-5) << "n_head_kv " << n_head_kv << " logit " << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace airan::llm
