@@ -104,7 +104,8 @@ void scores_portable(const float* q, int64_t nq, const float* k, int64_t nk, int
 void weighted_sum_portable(const float* w, int64_t ldw, int64_t nq, const float* v, int64_t nk,
                            int64_t hdv, float* out, int64_t ldo) {
   for (int64_t i = 0; i < nq; ++i) {
-    for (int64_t j = 0; j < nk; ++j) axpy_f32_portable(w[i * ldw + j], v + j * hdv, out + i * ldo, hdv);
+    for (int64_t j = 0; j < nk; ++j)
+      axpy_f32_portable(w[i * ldw + j], v + j * hdv, out + i * ldo, hdv);
   }
 }
 
@@ -118,7 +119,8 @@ AIRAN_TARGET_AVX2 void scale_round_f16_avx2(float* x, int64_t n, float a) {
   const __m256 av = _mm256_set1_ps(a);
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m128i h = _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), av), _MM_FROUND_TO_NEAREST_INT);
+    const __m128i h =
+        _mm256_cvtps_ph(_mm256_mul_ps(_mm256_loadu_ps(x + i), av), _MM_FROUND_TO_NEAREST_INT);
     _mm256_storeu_ps(x + i, _mm256_cvtph_ps(h));
   }
   for (; i < n; ++i) x[i] = half_to_float(float_to_half(x[i] * a));
@@ -127,7 +129,8 @@ AIRAN_TARGET_AVX2 void scale_round_f16_avx2(float* x, int64_t n, float a) {
 AIRAN_TARGET_AVX2 void to_f32_avx2(const uint16_t* x, float* y, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
-    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
+    _mm256_storeu_ps(y + i,
+                     _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))));
   for (; i < n; ++i) y[i] = half_to_float(x[i]);
 }
 
@@ -203,7 +206,8 @@ AIRAN_TARGET_AVX2 void weighted_sum_avx2(const float* w, int64_t ldw, int64_t nq
                                          int64_t nk, int64_t hdv, float* out, int64_t ldo) {
   if (hdv % 8 != 0) {
     for (int64_t i = 0; i < nq; ++i) {
-      for (int64_t j = 0; j < nk; ++j) axpy_f32_avx2(w[i * ldw + j], v + j * hdv, out + i * ldo, hdv);
+      for (int64_t j = 0; j < nk; ++j)
+        axpy_f32_avx2(w[i * ldw + j], v + j * hdv, out + i * ldo, hdv);
     }
     return;
   }
@@ -218,8 +222,8 @@ AIRAN_TARGET_AVX2 void weighted_sum_avx2(const float* w, int64_t ldw, int64_t nq
 struct AttentionKernels {
   void (*to_f32)(const uint16_t*, float*, int64_t) = to_f32_portable;
   void (*scale_round_f16)(float*, int64_t, float) = scale_round_f16_portable;
-  void (*scores)(const float*, int64_t, const float*, int64_t, int64_t, float*, int64_t) =
-      scores_portable;
+  void (*scores)(const float*, int64_t, const float*, int64_t, int64_t, float*,
+                 int64_t) = scores_portable;
   void (*weighted_sum)(const float*, int64_t, int64_t, const float*, int64_t, int64_t, float*,
                        int64_t) = weighted_sum_portable;
 };
@@ -538,7 +542,8 @@ void ForwardPass::State::attention(const KvCache& cache, uint32_t layer) {
     const int64_t ctx_end = es.pos0 + i1;  // positions seen by the piece's last query
     const int64_t n_pages = ceil_div(ctx_end, page_tokens);
     const int64_t ld = n_pages * page_tokens;  // score row stride
-    const auto scratch_size = static_cast<size_t>(nq * hd + page_tokens * std::max(hd, hdv) + nq * ld);
+    const auto scratch_size =
+        static_cast<size_t>(nq * hd + page_tokens * std::max(hd, hdv) + nq * ld);
     if (tl_scratch.size() < scratch_size) tl_scratch.resize(scratch_size);
     float* q_rows = tl_scratch.data();
     float* rows = q_rows + nq * hd;  // one page of keys or values in F32
