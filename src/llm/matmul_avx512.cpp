@@ -434,11 +434,12 @@ inline __m128i unpack_scales_k4(const uint8_t* q) {
 }
 
 // K-quant tiles: 1 x 6 (the decoded super-block of a row - 4 registers of quants, 4 of scales -
-// meets 6 activation rows); a GEMV takes 2 rows at a time for two independent chains.
-template <bool V, bool kFive>
+// meets 6 activation rows); a GEMV takes 2 rows at a time for two independent chains. Decode of
+// 2..4 sequences (kPairs) takes 2 x 4 tiles: two weight rows stream at once, as in the GEMV.
+template <bool V, bool kFive, bool kPairs = false>
 struct Q4_K {
-  static constexpr int kRows = 1;
-  static constexpr int kCols = 6;
+  static constexpr int kRows = kPairs ? 2 : 1;
+  static constexpr int kCols = kPairs ? 4 : 6;
   static constexpr int kGemvRows = 2;
   static constexpr size_t kBlock = kFive ? 176 : 144;
   static int64_t units(int64_t cols) { return cols / 256; }
@@ -467,8 +468,9 @@ struct Q4_K {
     for (int64_t s = t.u0; s < t.u1; ++s) {
       __m512i q[R][4];
       __m512i sc[R][4];
-      __m512 dv[R];
-      __m512 mins[R];
+      float dv[R];
+      // Through memory (broadcast / memory operands), so that a 2 x 4 tile stays in registers.
+      alignas(32) float mins[R][8];
       AIRAN_UNROLL
       for (int r = 0; r < R; ++r) {
         const uint8_t* b = t.w + r * t.ws + s * kBlock;
@@ -480,9 +482,10 @@ struct Q4_K {
         // d and dmin; the mins (bytes 8..15 of u) as floats times dmin, in the low 8 lanes
         const __m128 dd = _mm_cvtph_ps(_mm_cvtsi32_si128(load<int32_t>(b)));
         const __m256 mf = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(u, 8)));
-        mins[r] = _mm512_zextps256_ps512(_mm256_mul_ps(
-            mf, _mm256_permutevar8x32_ps(_mm256_castps128_ps256(dd), _mm256_set1_epi32(1))));
-        dv[r] = _mm512_broadcastss_ps(dd);
+        _mm256_store_ps(mins[r],
+                        _mm256_mul_ps(mf, _mm256_permutevar8x32_ps(_mm256_castps128_ps256(dd),
+                                                                   _mm256_set1_epi32(1))));
+        dv[r] = _mm_cvtss_f32(dd);
         const uint8_t* qs = b + (kFive ? 48 : 16);
         const __m512i q0 = _mm512_loadu_si512(qs);
         const __m512i q1 = _mm512_loadu_si512(qs + 64);
@@ -519,9 +522,10 @@ struct Q4_K {
             const __m512i p = _mm512_maddubs_epi16(q[r][k], _mm512_loadu_si512(a + 64 * k));
             isum = dot_s16<V>(isum, p, sc[r][k]);
           }
+          acc[r][c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                      _mm512_mul_ps(_mm512_set1_ps(dv[r]), da), acc[r][c]);
           acc[r][c] =
-              _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dv[r], da), acc[r][c]);
-          acc[r][c] = _mm512_fnmadd_ps(mins[r], msum, acc[r][c]);
+              _mm512_fnmadd_ps(_mm512_zextps256_ps512(_mm256_load_ps(mins[r])), msum, acc[r][c]);
         }
       }
     }
@@ -777,6 +781,8 @@ class Avx512Kernels final : public MatmulKernels {
       case TensorType::kQ8_0:
         return detail::drive_tiles<Q8Group<V, false>>(w, x, y, y_stride, row_begin, row_end);
       case TensorType::kQ4_K:
+        if (x.batch >= 2 && x.batch <= 4)
+          return detail::drive_tiles<Q4_K<V, false, true>>(w, x, y, y_stride, row_begin, row_end);
         return detail::drive_tiles<Q4_K<V, false>>(w, x, y, y_stride, row_begin, row_end);
       case TensorType::kQ5_K:
         return detail::drive_tiles<Q4_K<V, true>>(w, x, y, y_stride, row_begin, row_end);
