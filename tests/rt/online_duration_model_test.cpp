@@ -39,6 +39,27 @@ std::shared_ptr<const predict::QuantileTreeModel> trained_model() {
   return std::make_shared<const predict::QuantileTreeModel>(std::move(*model));
 }
 
+// Options for retraining in the foreground on small windows.
+predict::OnlineOptions foreground_options(size_t min_samples) {
+  predict::OnlineOptions options;
+  options.background = false;
+  options.window = 4000;
+  options.min_samples = min_samples;
+  options.tree.min_samples_leaf = 20;
+  return options;
+}
+
+// Observes n equalizations of 1..100 PRBs taking ns_per_prb each, +-10 %.
+void observe_equalizations(OnlineDurationModel& model, int n, double ns_per_prb, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> jitter(0.9, 1.1);
+  for (int i = 0; i < n; ++i) {
+    const float prbs = static_cast<float>(1 + i % 100);
+    model.observe(RanTaskType::equalization, with_prbs(prbs),
+                  static_cast<int64_t>(ns_per_prb * prbs * jitter(rng)));
+  }
+}
+
 RecentQuantileModel fallback_model() {
   RecentQuantileOptions o;
   o.cold_start_ns = 777;
@@ -67,23 +88,12 @@ TEST(OnlineDurationModel, PredictsFromTheRunningModelAndFallsBackForUnknownTypes
 }
 
 TEST(OnlineDurationModel, ObservationsDriveRetrainingWhenTheMachineSlowsDown) {
-  predict::OnlineOptions options;
-  options.background = false;
-  options.window = 4000;
-  options.min_samples = 500;
-  options.tree.min_samples_leaf = 20;
-  predict::OnlinePredictor online(trained_model(), options);
+  predict::OnlinePredictor online(trained_model(), foreground_options(500));
   RecentQuantileModel fallback = fallback_model();
   OnlineDurationModel model(online, fallback);
 
   // Another process now shares the core: every execution takes twice as long.
-  std::mt19937 rng(9);
-  std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  for (int i = 0; i < 2000; ++i) {
-    const float prbs = static_cast<float>(1 + i % 100);
-    model.observe(RanTaskType::equalization, with_prbs(prbs),
-                  static_cast<int64_t>(200.0 * prbs * jitter(rng)));
-  }
+  observe_equalizations(model, 2000, 200.0, 9);
   const auto coverage = online.coverage();
   ASSERT_FALSE(coverage.empty());
   EXPECT_TRUE(coverage[0].drifting);
@@ -98,14 +108,9 @@ TEST(OnlineDurationModel, ObservationsDriveRetrainingWhenTheMachineSlowsDown) {
 }
 
 TEST(OnlineDurationModel, AnUntrainedModelLearnsEachTaskTypeFromItsOwnExecutions) {
-  predict::OnlineOptions options;
-  options.background = false;
-  options.window = 4000;
-  options.min_samples = 2000;
-  options.tree.min_samples_leaf = 20;
   predict::OnlinePredictor online(std::make_shared<const predict::QuantileTreeModel>(
                                       predict::QuantileTreeModel::untrained(0.99)),
-                                  options);
+                                  foreground_options(2000));
   RecentQuantileModel fallback = fallback_model();
   OnlineDurationModel model(online, fallback);
   RanTask eq;
@@ -113,13 +118,7 @@ TEST(OnlineDurationModel, AnUntrainedModelLearnsEachTaskTypeFromItsOwnExecutions
   eq.features = with_prbs(50);
   EXPECT_EQ(model.predict_ns(eq), 777);  // nothing known yet: the fallback's cold start
 
-  std::mt19937 rng(5);
-  std::uniform_real_distribution<double> jitter(0.9, 1.1);
-  for (int i = 0; i < 1999; ++i) {
-    const float prbs = static_cast<float>(1 + i % 100);
-    model.observe(RanTaskType::equalization, with_prbs(prbs),
-                  static_cast<int64_t>(100.0 * prbs * jitter(rng)));
-  }
+  observe_equalizations(model, 1999, 100.0, 5);
   auto early = online.retrain_now();
   ASSERT_TRUE(early) << early.error().message;
   EXPECT_EQ(*early, 0u);  // fewer than min_samples: not yet

@@ -184,15 +184,12 @@ void demap_qam_avx512(int8_t* llrs, const float* iq, const float* noise_var, siz
                      rest * kQm);
 }
 
-struct Avx512Kernels {
+// The shared kernel's BPSK with the QAM orders replaced.
+struct Avx512Kernels : Kernels {
   template <unsigned M>
   static void qam(int8_t* llrs, const float* iq, const float* noise_var, size_t n, float scale,
                   float norm) {
     demap_qam_avx512<M>(llrs, iq, noise_var, n, scale, norm);
-  }
-  static void bpsk(int8_t* llrs, const float* iq, const float* noise_var, size_t n, float scale,
-                   bool pi2, size_t first_index) {
-    demap_bpsk(llrs, iq, noise_var, n, scale, pi2, first_index);
   }
 };
 
