@@ -166,6 +166,21 @@ TEST(RunConfig, ValidationNamesTheField) {
   expect_error_names(validate(c), "report.dir");
 }
 
+TEST(RunConfig, PredictorIsOnlineRecentOrAModelFile) {
+  RunConfig c = default_run_config();
+  EXPECT_EQ(c.runtime.predictor, "online");
+  EXPECT_FALSE(c.runtime.predictor_file());
+  for (const char* p : {"online", "recent", ""}) {
+    c.runtime.predictor = p;
+    EXPECT_FALSE(c.runtime.predictor_file()) << p;
+    const Status s = validate(c);
+    EXPECT_TRUE(s) << p << ": " << s.message();
+  }
+  c.runtime.predictor = "no-such-model.json";
+  EXPECT_TRUE(c.runtime.predictor_file());
+  expect_error_names(validate(c), "runtime.predictor: file not found: no-such-model.json");
+}
+
 TEST(RunConfig, ReportDirTimestamp) {
   EXPECT_EQ(expand_report_dir("airan-report/{time}", "20260101-120000"),
             "airan-report/20260101-120000");
