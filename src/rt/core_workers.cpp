@@ -191,6 +191,7 @@ void CoreWorkers::ran_worker_main(Worker& w) {
   set_timer_slack_ns(1);  // the park grace sleeps in microsecond steps
   bool shared = shared_.load(std::memory_order_acquire);
   set_worker_priority(w, shared);
+  const bool keeper = w.core == 0 && config_.control_tick;
   uint32_t seen_reclaims = 0;  // a reclaim before this thread ran is timed when it first runs
   Clock::time_point idle_since{};
   bool idle = false;
@@ -205,8 +206,10 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       await_park(w);
       w.serving_since_ns.store(to_ns(Clock::now()), std::memory_order_release);
     }
+    Clock::time_point now = Clock::now();
+    tick_if_due(now);
     if (w.serving.load(std::memory_order_acquire)) {
-      const Clock::time_point now = Clock::now();
+      now = Clock::now();
       if (RanTask* task = queue_.pop(now)) {
         execute(w, *task);
         idle = false;
@@ -216,14 +219,50 @@ void CoreWorkers::ran_worker_main(Worker& w) {
         idle = true;
         idle_since = now;
       }
-      if (!shared && now - idle_since < config_.idle_spin) {
-        cpu_relax();
-        continue;
+      if (!shared) {
+        const auto to_tick = std::chrono::nanoseconds(next_tick_ns_.load(std::memory_order_relaxed) - to_ns(now));
+        if (now - idle_since < config_.idle_spin || (keeper && to_tick < config_.tick_spin)) {
+          cpu_relax();
+          continue;
+        }
       }
     }
-    w.wake.wait(epoch);
+    if (keeper) {
+      // Sleep until the next tick (or a wake-up); one already due runs at once.
+      const auto to_tick =
+          std::chrono::nanoseconds(next_tick_ns_.load(std::memory_order_acquire) - to_ns(Clock::now()));
+      if (to_tick.count() > 0) w.wake.wait_for(epoch, to_tick);
+    } else {
+      w.wake.wait(epoch);
+    }
     idle = false;
   }
+}
+
+// Runs the control tick when it is due and no other worker runs it. Only the tick moves the due
+// time later; request_tick() only moves it earlier, so a request during a tick is kept.
+void CoreWorkers::tick_if_due(Clock::time_point now) {
+  if (!config_.control_tick) return;
+  const int64_t due = next_tick_ns_.load(std::memory_order_acquire);
+  if (to_ns(now) < due || ticking_.exchange(true, std::memory_order_acquire)) return;
+  int64_t seen = next_tick_ns_.load(std::memory_order_acquire);
+  if (seen <= to_ns(Clock::now())) {
+    const int64_t next = to_ns(config_.control_tick(Clock::now()));
+    next_tick_ns_.compare_exchange_strong(seen, next, std::memory_order_acq_rel);
+  }
+  ticking_.store(false, std::memory_order_release);
+}
+
+void CoreWorkers::request_tick() {
+  const int64_t now = to_ns(Clock::now());
+  int64_t due = next_tick_ns_.load(std::memory_order_acquire);
+  while (due > now && !next_tick_ns_.compare_exchange_weak(due, now, std::memory_order_acq_rel)) {
+  }
+  workers_[0]->wake.notify_all();
+}
+
+void CoreWorkers::stop_ticks() {
+  while (ticking_.exchange(true, std::memory_order_acquire)) cpu_relax();
 }
 
 // Sleeps (so that the AI worker gets this CPU) in short steps until the AI worker of this core has

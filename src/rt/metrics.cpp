@@ -37,7 +37,7 @@ void RuntimeMetrics::begin(Clock::time_point start, unsigned cores) {
   start_ = start;
   end_ = start;
   cores_ = cores;
-  // The scheduler thread records while it runs: a vector doubling past a million entries would
+  // The control tick records while it runs: a vector doubling past a million entries would
   // copy megabytes in one tick and stall reclaims for milliseconds. Reserved address space costs
   // no memory until it is written.
   constexpr size_t kExpected = 1u << 20;

@@ -19,28 +19,10 @@ int64_t ns_between(Clock::time_point a, Clock::time_point b) {
 }
 
 // Sleeps until `t` on the clock steady_clock reads (CLOCK_MONOTONIC on Linux).
-void sleep_until(Clock::time_point t) {
-#ifdef __linux__
-  const int64_t ns = to_ns(t);
-  timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
-  }
-#else
-  std::this_thread::sleep_until(t);
-#endif
-}
-
 }  // namespace
 
 Status validate(const SchedulerConfig& config) {
   if (Status s = validate_cpu_list(config.cpus, "cpus"); !s) return s;
-  if (config.scheduler_cpu >= 0) {
-    const std::vector<int> allowed = allowed_cpus();
-    if (std::find(allowed.begin(), allowed.end(), config.scheduler_cpu) == allowed.end()) {
-      return Error{"scheduler_cpu: CPU " + std::to_string(config.scheduler_cpu) +
-                   " not available (or -1 for unpinned)"};
-    }
-  }
   struct DurationField {
     const char* name;
     nanoseconds value, lo, hi;
@@ -87,7 +69,8 @@ Scheduler::Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> poli
       queue_(config.queue_capacity),
       workers_(CoreWorkersConfig{config.cpus, config.pin, config.idle_spin, config.max_ai_failures,
                                  RealtimePriorities::from_base(config.realtime_priority).ran_worker,
-                                 config.park_grace},
+                                 config.park_grace,
+                                 [this](Clock::time_point now) { return control_tick(now); }},
                queue_, ai),
       metrics_(config.tick_record_limit) {
   completed_tasks_.reserve(1024);
@@ -109,8 +92,9 @@ void Scheduler::start() {
     ai_busy_at_start_ = ai_->busy_ns();
     ai_steps_at_start_ = ai_->steps();
   }
+  next_tick_ = now;
   workers_.start();
-  thread_ = std::thread([this] { loop(); });
+  workers_.request_tick();
 }
 
 void Scheduler::submit(std::unique_ptr<SlotTaskGraph> slot) {
@@ -120,7 +104,7 @@ void Scheduler::submit(std::unique_ptr<SlotTaskGraph> slot) {
     std::lock_guard<SpinLock> guard(inbox_lock_);
     inbox_.push_back(std::move(slot));
   }
-  submitted_signal_.notify_all();
+  if (quiet_.load(std::memory_order_seq_cst)) workers_.request_tick();
 }
 
 bool Scheduler::wait_idle(nanoseconds timeout) {
@@ -135,9 +119,8 @@ bool Scheduler::wait_idle(nanoseconds timeout) {
 void Scheduler::stop() {
   if (stopped_.exchange(true)) return;
   const bool was_running = running_loop_.exchange(false);
-  submitted_signal_.notify_all();
-  if (thread_.joinable()) thread_.join();
   if (was_running) {
+    workers_.stop_ticks();
     // Take every core back from AI before the workers go, so the AI side is left parked.
     park_requests_.clear();
     workers_.apply({workers_.cores(), false}, park_requests_);
@@ -155,7 +138,10 @@ void Scheduler::stop() {
 }
 
 bool Scheduler::realtime() const {
-  return scheduler_realtime_.load();
+  for (unsigned c = 0; c < workers_.cores(); ++c) {
+    if (workers_.realtime(c)) return true;
+  }
+  return false;
 }
 
 bool Scheduler::pinned() const {
@@ -180,47 +166,39 @@ LiveCounters Scheduler::live() const {
   return l;
 }
 
-void Scheduler::loop() {
-  if (config_.scheduler_cpu >= 0) pin_current_thread(config_.scheduler_cpu);
-  set_timer_slack_ns(1);
-  const int priority = RealtimePriorities::from_base(config_.realtime_priority).scheduler;
-  if (priority > 0) scheduler_realtime_.store(set_current_thread_realtime(priority));
-  Clock::time_point next = Clock::now();
-  unsigned quiet_ticks = 0;
-  while (running_loop_.load(std::memory_order_acquire)) {
-    const uint32_t epoch = submitted_signal_.epoch();
-    const CoreAllocation before = workers_.allocation();
-    tick(Clock::now());
-    // Nothing in flight and nothing changing: sleep until a slot is submitted (or idle_wait).
-    // Every tick costs its CPU a timer interrupt and two context switches, tens of microseconds
-    // in a VM, so ticking through idle time would take that from the AI on the lent cores.
-    const bool quiet = in_flight_.empty() && pending_parks_.empty() &&
-                       workers_.allocation() == before && tick_count_ > 1;
-    quiet_ticks = quiet ? quiet_ticks + 1 : 0;
-    if (quiet_ticks >= kQuietTicksBeforeIdle && config_.idle_wait.count() > 0) {
-      // Wake a few periods before the next forecast release, so the policy can reserve for it.
-      std::chrono::nanoseconds wait = config_.idle_wait;
-      if (!upcoming_.empty()) {
-        wait = std::clamp(duration_cast<nanoseconds>(upcoming_.front().release - Clock::now()) -
-                              4 * config_.period,
-                          nanoseconds(0), wait);
-      }
-      if (wait.count() > 0) submitted_signal_.wait_for(epoch, wait);
-      first_tick_ = true;  // the idle gap is not a tick period
-      quiet_ticks = 0;
-      next = Clock::now();
-      continue;
+Clock::time_point Scheduler::control_tick(Clock::time_point now) {
+  if (!running_loop_.load(std::memory_order_acquire)) return now + config_.idle_wait;
+  if (quiet_.exchange(false, std::memory_order_seq_cst)) next_tick_ = now;  // the schedule restarts
+  const CoreAllocation before = workers_.allocation();
+  tick(now);
+  // Nothing in flight and nothing changing: quiet until a slot is submitted (or idle_wait),
+  // waking a few periods before the next forecast release so the policy can reserve for it.
+  const bool quiet = in_flight_.empty() && pending_parks_.empty() &&
+                     workers_.allocation() == before && tick_count_ > 1;
+  quiet_ticks_ = quiet ? quiet_ticks_ + 1 : 0;
+  if (quiet_ticks_ >= kQuietTicksBeforeIdle && config_.idle_wait.count() > 0) {
+    nanoseconds wait = config_.idle_wait;
+    if (!upcoming_.empty()) {
+      wait = std::clamp(duration_cast<nanoseconds>(upcoming_.front().release - now) -
+                            4 * config_.period,
+                        nanoseconds(0), wait);
     }
-    next += config_.period;
-    const Clock::time_point now = Clock::now();
-    if (next <= now) {
-      next = now;  // overran: the next tick starts at once, the schedule restarts from here
-    } else if (config_.busy_poll) {
-      while (Clock::now() < next) cpu_relax();
-    } else {
-      sleep_until(next);
+    if (wait.count() > 0) {
+      // A slot submitted before submit() could see the flag is found here (both seq_cst).
+      quiet_.store(true, std::memory_order_seq_cst);
+      std::lock_guard<SpinLock> guard(inbox_lock_);
+      if (inbox_.empty()) {
+        first_tick_ = true;  // the quiet gap is not a tick period
+        quiet_ticks_ = 0;
+        return now + wait;
+      }
+      quiet_.store(false, std::memory_order_seq_cst);
     }
   }
+  next_tick_ += config_.period;
+  // A tick late by a period or more (every serving core ran a long task): restart from it.
+  if (next_tick_ <= now) next_tick_ = now + config_.period;
+  return next_tick_;
 }
 
 // One tick: measure -> predict -> decide -> act -> record.

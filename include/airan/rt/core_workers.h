@@ -10,10 +10,18 @@
 // sleeps until the AI worker there has parked, at most a short grace period, and then preempts it
 // if it has not (it parks when it next runs). In shared mode they run at normal priority, as
 // shared-naive intends (the OS's fair scheduler decides between RAN and AI).
+//
+// The runtime's control loop (config.control_tick) runs on these threads too, not on a thread of
+// its own: between tasks, a RAN worker that finds a tick due runs it (one worker at a time), and
+// core 0's worker, the keeper, polls for the next tick while it serves and has nothing to run, or
+// sleeps until it is due. A timer wake-up costs a VM tens of microseconds of CPU time, most of a
+// 50 µs period, and a control thread of its own would land on a lent core; this way the ticks
+// cost the AI nothing while core 0 is the RAN's, and only event-driven wake-ups otherwise.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -44,6 +52,12 @@ struct CoreWorkersConfig {
   /// point and park (the step's other pieces then move to workers still lent) before it preempts
   /// it mid-piece: a preempted piece holds up the whole engine step until the core is idle again.
   std::chrono::nanoseconds park_grace{std::chrono::microseconds(20)};
+  /// The control loop's tick, run by the workers at time `now` (one at a time); returns when the
+  /// next tick is due. Empty: no control loop.
+  std::function<Clock::time_point(Clock::time_point now)> control_tick{};
+  /// While core 0 serves and has nothing to run, its worker polls instead of sleeping when the
+  /// next tick is due within this (a timer wake-up would cost more than the wait).
+  std::chrono::nanoseconds tick_spin{std::chrono::microseconds(200)};
 };
 
 /// A task a worker completed, with absolute times (ns since the clock's epoch).
@@ -86,7 +100,7 @@ class CoreWorkers {
 
   /// Applies an allocation: cores [0, ran_cores) serve the RAN, the others are lent to AI (shared:
   /// all serve the RAN and all run AI). Appends to `parked` every core whose AI worker was asked to
-  /// park now. Scheduler thread only.
+  /// park now. One thread at a time (the control tick).
   void apply(const CoreAllocation& allocation, std::vector<unsigned>& parked);
   /// The allocation last applied.
   const CoreAllocation& allocation() const { return current_; }
@@ -95,8 +109,12 @@ class CoreWorkers {
 
   /// Wakes RAN workers that sleep on cores serving the RAN (new work is ready).
   void wake_ran_workers();
+  /// Makes a control tick due now and wakes the keeper (any thread).
+  void request_tick();
+  /// Waits for a tick in progress to end and runs no other (before the runtime is torn down).
+  void stop_ticks();
 
-  /// Moves every completed-task record into `out` (appends). Scheduler thread only.
+  /// Moves every completed-task record into `out` (appends). One thread at a time.
   void drain_completed(std::vector<CompletedTask>& out);
   /// Samples the task each worker runs now; appends those running. Any thread.
   void running(std::vector<RunningTask>& out) const;
@@ -130,6 +148,7 @@ class CoreWorkers {
   };
 
   void ran_worker_main(Worker& w);
+  void tick_if_due(Clock::time_point now);
   void set_worker_priority(Worker& w, bool shared);
   void await_park(const Worker& w) const;
   void execute(Worker& w, RanTask& task);
@@ -144,6 +163,8 @@ class CoreWorkers {
   std::atomic<bool> shared_{false};
   std::atomic<bool> stop_{false};
   std::atomic<unsigned> lent_count_{0};
+  alignas(64) std::atomic<int64_t> next_tick_ns_{0};  // when the control tick is next due
+  std::atomic<bool> ticking_{false};                  // a worker runs the tick (or ticks stopped)
   WakeSignal ai_wake_;
   std::thread ai_driver_;
   std::atomic<uint64_t> ai_failures_{0};

@@ -2,7 +2,7 @@
 // What a runtime run measured: every task (predicted vs. actual), every deadline miss with its
 // slot, task, predicted and actual duration, slot latencies, scheduler ticks, AI park latencies,
 // and the split of core time into RAN busy, AI busy, scheduler overhead and idle. Written by the
-// scheduler thread only; read after the run.
+// control tick only (one thread at a time); read after the run.
 
 #include <array>
 #include <cstddef>

@@ -14,7 +14,7 @@ class RecordingDurationModel final : public TaskDurationModel {
  public:
   /// Forwards to `inner` (must outlive this object); keeps at most `max_rows` rows (the first
   /// ones; later executions are counted in dropped()). Reserves the trace up front so that
-  /// recording on the scheduler thread does not allocate.
+  /// recording in the control tick does not allocate.
   RecordingDurationModel(TaskDurationModel& inner, size_t max_rows);
 
   int64_t predict_ns(const RanTask& task) const override { return inner_.predict_ns(task); }

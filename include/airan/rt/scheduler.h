@@ -5,13 +5,16 @@
 //   decides   - how many cores stay with the RAN (the policy),
 //   acts      - parks AI workers on reclaimed cores, resumes them on lent ones,
 //   records   - one TickRecord, every task, every deadline miss, every park latency.
+// The RAN workers run the ticks between their tasks (see CoreWorkers): while a slot is in flight
+// core 0 serves the RAN and its worker polls, so ticks cost no timer wake-up. With nothing in
+// flight the loop goes quiet: the next tick is due a few periods before the next slot's forecast
+// release, or at once when a slot is submitted.
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "airan/common/expected.h"
@@ -24,19 +27,16 @@
 #include "airan/rt/slot_load_forecast.h"
 #include "airan/rt/slot_task_graph.h"
 #include "airan/rt/spin_lock.h"
-#include "airan/rt/wake_signal.h"
 
 namespace airan::rt {
 
 struct SchedulerConfig {
-  std::vector<int> cpus;   ///< CPUs for the workers (see validate_cpu_list)
-  int scheduler_cpu = -1;  ///< CPU to pin the scheduler thread to; -1 = unpinned
-  bool pin = true;         ///< pin workers (refusal is tolerated; see Scheduler::pinned)
-  /// Tick period (1 µs .. 10 ms). Ticks sleep to an absolute time; when a tick overruns, the
-  /// next one starts at once and the schedule restarts from there.
+  std::vector<int> cpus;  ///< CPUs for the workers (see validate_cpu_list)
+  bool pin = true;        ///< pin workers (refusal is tolerated; see Scheduler::pinned)
+  /// Tick period (1 µs .. 10 ms), on an absolute schedule; a tick late by a period or more (a
+  /// long RAN task on every serving core) runs when a worker is free, and the schedule restarts.
   std::chrono::nanoseconds period{std::chrono::microseconds(20)};
-  bool busy_poll = false;  ///< spin between ticks instead of sleeping (needs a core of its own)
-  /// With no slot in flight and the allocation unchanged for a few ticks, the loop sleeps until
+  /// With no slot in flight and the allocation unchanged for a few ticks, the loop is quiet until
   /// a slot is submitted or this long has passed (0: tick through idle time too).
   std::chrono::nanoseconds idle_wait{std::chrono::milliseconds(1)};
   std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};   ///< see CoreWorkersConfig
@@ -45,8 +45,8 @@ struct SchedulerConfig {
   size_t tick_record_limit = 1u << 20;                                 ///< kept TickRecords
   /// AI steps that throw in a row before AI work is stopped for the rest of the run (>= 1).
   unsigned max_ai_failures = 3;
-  /// SCHED_FIFO priority of the RAN workers (the scheduler runs one above; see
-  /// RealtimePriorities); 0: normal scheduling. Refusal by the OS is tolerated and reported.
+  /// SCHED_FIFO priority of the RAN workers, which run the ticks too (see RealtimePriorities);
+  /// 0: normal scheduling. Refusal by the OS is tolerated and reported.
   int realtime_priority = 0;
 };
 
@@ -79,7 +79,7 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  /// Starts the workers and the scheduler loop.
+  /// Starts the workers, and with them the control loop.
   void start();
   /// Hands one slot's tasks to the runtime (any thread); admitted at the next tick.
   void submit(std::unique_ptr<SlotTaskGraph> slot);
@@ -97,8 +97,8 @@ class Scheduler {
   uint64_t abandoned_slots() const { return abandoned_slots_; }
   /// True when every worker runs pinned to its CPU.
   bool pinned() const;
-  /// True when the OS granted the real-time priority (asked of the scheduler thread, and of the
-  /// RAN workers while the cores are split; shared mode runs them at normal priority by design).
+  /// True when the OS granted the RAN workers their real-time priority (asked while the cores are
+  /// split; shared mode runs them at normal priority by design).
   bool realtime() const;
   /// Counters for a status line (any thread).
   LiveCounters live() const;
@@ -108,6 +108,8 @@ class Scheduler {
  private:
   /// One iteration of the loop at time `now`: measure, predict, decide, act, record.
   void tick(Clock::time_point now);
+  /// Runs a tick (on a RAN worker; one at a time) and returns when the next one is due.
+  Clock::time_point control_tick(Clock::time_point now);
 
   Scheduler(const SchedulerConfig& config, std::unique_ptr<Policy> policy, TaskDurationModel& model,
             AiWorkload* ai);
@@ -121,7 +123,6 @@ class Scheduler {
   int64_t predict_demand(Clock::time_point now);
   void act(const CoreAllocation& allocation);
   void time_parks();
-  void loop();
 
   SchedulerConfig config_;
   std::unique_ptr<Policy> policy_;
@@ -131,13 +132,13 @@ class Scheduler {
   CoreWorkers workers_;
   RuntimeMetrics metrics_;
 
-  // Submitted, not yet admitted (any thread -> scheduler thread).
+  // Submitted, not yet admitted (any thread -> the control tick).
   SpinLock inbox_lock_;
   std::vector<std::unique_ptr<SlotTaskGraph>> inbox_;
   std::atomic<uint64_t> submitted_{0};
   std::atomic<uint64_t> completed_{0};
 
-  // Scheduler thread only.
+  // The control tick only.
   struct InFlight {
     std::unique_ptr<SlotTaskGraph> graph;
     Clock::time_point deadline;  // the graph's earliest task deadline
@@ -168,11 +169,11 @@ class Scheduler {
   uint64_t abandoned_slots_ = 0;
 
   static constexpr unsigned kQuietTicksBeforeIdle = 4;
-  WakeSignal submitted_signal_;  // bumped by submit()
-  std::atomic<bool> scheduler_realtime_{false};
+  Clock::time_point next_tick_{};  // the periodic schedule
+  unsigned quiet_ticks_ = 0;
+  std::atomic<bool> quiet_{false};  // the loop waits for a submission (or idle_wait)
   std::atomic<bool> running_loop_{false};
   std::atomic<bool> stopped_{false};
-  std::thread thread_;
   std::atomic<uint64_t> live_misses_{0};
   std::atomic<uint64_t> live_ticks_{0};
   std::atomic<unsigned> live_ran_cores_{0};

@@ -68,9 +68,9 @@ class SlotTaskGraph {
   int64_t remaining_predicted_ns() const {
     return remaining_predicted_ns_.load(std::memory_order_relaxed);
   }
-  /// Scheduler thread only: notes that some task of this slot missed its deadline.
+  /// Control tick only: notes that some task of this slot missed its deadline.
   void mark_missed() { missed_ = true; }
-  /// Scheduler thread only: true once mark_missed() was called.
+  /// Control tick only: true once mark_missed() was called.
   bool missed() const { return missed_; }
 
  private:
