@@ -120,7 +120,9 @@ nlohmann::json summary_json(const RunResult& r) {
         {"ran_busy_s", m.ran_busy_ns / 1e9},
         {"ai_busy_s", m.ai_busy_ns / 1e9},
         {"idle_s", m.idle_ns / 1e9},
-        {"scheduler_s", m.scheduler_ns / 1e9}}},
+        {"scheduler_s", m.scheduler_ns / 1e9},
+        {"ran_reserved_s", m.ran_reserved_ns / 1e9},
+        {"ai_lent_s", m.ai_lent_ns / 1e9}}},
       {"reclaimed_fraction", m.reclaimed_fraction},
       {"ai",
        {{"status", r.ai_status},
@@ -349,6 +351,11 @@ std::string format_summary(const RunResult& r) {
       pct(m.scheduler_ns, total));
   out += strf("       reclaimed fraction %.3f  (AI busy / (total - RAN busy))\n",
               m.reclaimed_fraction);
+  out += strf(
+      "       allocation: RAN reserved %.1f %% (busy %.1f %% of it) | AI lent %.1f %% (busy %.1f "
+      "%% of it)\n",
+      pct(m.ran_reserved_ns, total), pct(m.ran_busy_ns, m.ran_reserved_ns),
+      pct(m.ai_lent_ns, total), pct(m.ai_busy_ns, m.ai_lent_ns));
   out += strf("AI     %s, %u of %zu engine workers pinned\n", r.ai_status.c_str(),
               r.ai_workers_pinned, r.cpus.size());
   out += strf(

@@ -66,7 +66,17 @@ void RuntimeMetrics::add_slot(const SlotRecord& r) {
   slots_.push_back(r);
 }
 
+void RuntimeMetrics::integrate_allocation(int64_t until_ns) {
+  const auto span = static_cast<double>(std::max<int64_t>(until_ns - allocation_since_ns_, 0));
+  ran_reserved_ns_ += span * allocation_ran_;
+  ai_lent_ns_ += span * allocation_lent_;
+  allocation_since_ns_ = std::max(allocation_since_ns_, until_ns);
+}
+
 void RuntimeMetrics::add_tick(const TickRecord& r) {
+  integrate_allocation(r.t_ns);
+  allocation_ran_ = r.shared ? cores_ : std::min(r.ran_cores, cores_);
+  allocation_lent_ = r.shared ? cores_ : cores_ - allocation_ran_;
   ++tick_count_;
   if (r.period_ns > 0) period_ns_.push_back(r.period_ns);
   work_ns_.push_back(r.work_ns);
@@ -85,6 +95,7 @@ void RuntimeMetrics::add_reclaim_latency_ns(int64_t ns) {
 
 void RuntimeMetrics::end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps) {
   end_ = end;
+  integrate_allocation(since_start_ns(end));
   ai_busy_ns_ = ai_busy_ns;
   ai_steps_ = ai_steps;
 }
@@ -121,6 +132,8 @@ MetricsSummary RuntimeMetrics::summary() const {
   s.ran_busy_ns = ran_busy_ns_;
   s.ai_busy_ns = static_cast<double>(ai_busy_ns_);
   s.scheduler_ns = scheduler_ns_;
+  s.ran_reserved_ns = ran_reserved_ns_;
+  s.ai_lent_ns = ai_lent_ns_;
   s.idle_ns = std::max(0.0, s.total_core_ns - s.ran_busy_ns - s.ai_busy_ns - s.scheduler_ns);
   s.reclaimed_fraction = reclaimed_fraction(s.total_core_ns, s.ran_busy_ns, s.ai_busy_ns);
   s.ai_steps = ai_steps_;

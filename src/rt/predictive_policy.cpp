@@ -36,12 +36,15 @@ class PredictivePolicy final : public Policy {
       cores_needed = std::max(cores_needed, options_.headroom * static_cast<double>(due_ns) /
                                                 static_cast<double>(slack_ns));
     }
-    // Work about to be released needs a core waiting for it, however little it is.
-    if (merged_.size() > state.demand.size() && cores_needed > 0) {
-      cores_needed = std::max(cores_needed, 1.0);
-    }
     auto ran = static_cast<unsigned>(std::min<double>(std::ceil(cores_needed), state.cores));
-    if (state.ready_tasks + state.running_tasks > 0) ran = std::max(ran, 1u);
+    // A core runs one task at a time: cores beyond the tasks that can run now would sit idle until
+    // more are ready, and the tick that sees them ready reclaims for them then. Work about to be
+    // released needs one core waiting for it (its first tasks start there while the next tick
+    // sizes the rest), however little it is.
+    const bool release_soon = merged_.size() > state.demand.size() && cores_needed > 0;
+    const size_t can_run = state.ready_tasks + state.running_tasks + (release_soon ? 1 : 0);
+    ran = static_cast<unsigned>(std::min<size_t>(ran, can_run));
+    if (can_run > 0) ran = std::max(ran, 1u);
     ran = std::max(ran, options_.min_ran_cores);
     return {std::min(ran, state.cores), false};
   }

@@ -169,19 +169,17 @@ LiveCounters Scheduler::live() const {
 Clock::time_point Scheduler::control_tick(Clock::time_point now) {
   if (!running_loop_.load(std::memory_order_acquire)) return now + config_.idle_wait;
   if (quiet_.exchange(false, std::memory_order_seq_cst)) next_tick_ = now;  // the schedule restarts
-  const CoreAllocation before = workers_.allocation();
   tick(now);
-  // Nothing in flight and nothing changing: quiet until a slot is submitted (or idle_wait),
-  // waking a few periods before the next forecast release so the policy can reserve for it.
-  const bool quiet = in_flight_.empty() && pending_parks_.empty() &&
-                     workers_.allocation() == before && tick_count_ > 1;
-  quiet_ticks_ = quiet ? quiet_ticks_ + 1 : 0;
-  if (quiet_ticks_ >= kQuietTicksBeforeIdle && config_.idle_wait.count() > 0) {
+  // Nothing in flight and no park to time: quiet until a slot is submitted (or idle_wait), waking
+  // a period before the next forecast release so the policy can reserve for it. Every tick on a
+  // lent core costs the AI a timer wake-up.
+  const bool quiet = in_flight_.empty() && pending_parks_.empty() && tick_count_ > 1;
+  if (quiet && config_.idle_wait.count() > 0) {
     nanoseconds wait = config_.idle_wait;
     if (!upcoming_.empty()) {
-      wait = std::clamp(duration_cast<nanoseconds>(upcoming_.front().release - now) -
-                            4 * config_.period,
-                        nanoseconds(0), wait);
+      wait = std::clamp(
+          duration_cast<nanoseconds>(upcoming_.front().release - now) - config_.period,
+          nanoseconds(0), wait);
     }
     if (wait.count() > 0) {
       // A slot submitted before submit() could see the flag is found here (both seq_cst).
@@ -189,7 +187,6 @@ Clock::time_point Scheduler::control_tick(Clock::time_point now) {
       std::lock_guard<SpinLock> guard(inbox_lock_);
       if (inbox_.empty()) {
         first_tick_ = true;  // the quiet gap is not a tick period
-        quiet_ticks_ = 0;
         return now + wait;
       }
       quiet_.store(false, std::memory_order_seq_cst);

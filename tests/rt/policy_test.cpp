@@ -113,9 +113,22 @@ TEST(PredictivePolicy, NoWorkNoCoresButOneWhileAnythingRuns) {
 
 TEST(PredictivePolicy, PastDeadlineTakesEveryCore) {
   auto p = make_predictive_policy();
-  SchedulerState s = state_with(4, 1, 1, 0);
+  SchedulerState s = state_with(4, 1, 4, 0);
   const std::vector<DeadlineDemand> late = {{s.now - microseconds(10), 50'000}};
   s.demand = late;
+  EXPECT_EQ(p->decide(s).ran_cores, 4u);
+}
+
+TEST(PredictivePolicy, NeverMoreCoresThanTasksThatCanRun) {
+  auto p = make_predictive_policy();
+  // 1000 µs due in 300 µs would take 4 cores, but only the tasks ready or running can use one.
+  SchedulerState s = state_with(8, 0, 1, 1);
+  const std::vector<DeadlineDemand> d = {{s.now + microseconds(300), 1'000'000}};
+  s.demand = d;
+  EXPECT_EQ(p->decide(s).ran_cores, 2u);
+  s.running_tasks = 0;
+  EXPECT_EQ(p->decide(s).ran_cores, 1u);
+  s.ready_tasks = 7;
   EXPECT_EQ(p->decide(s).ran_cores, 4u);
 }
 
@@ -128,7 +141,7 @@ TEST(PredictivePolicy, MinimumAndHeadroom) {
   EXPECT_EQ(p->decide(s).ran_cores, 2u);
   const std::vector<DeadlineDemand> d = {{s.now + microseconds(1000), 1'500'000}};
   s.demand = d;
-  s.ready_tasks = 2;
+  s.ready_tasks = 4;
   EXPECT_EQ(p->decide(s).ran_cores, 3u);  // 2 x 1.5 cores
 }
 
@@ -142,9 +155,13 @@ TEST(PredictivePolicy, ReservesForSlotsAboutToBeReleased) {
       {s.now + microseconds(450), 1'200'000, s.now + microseconds(150)}};
   s.upcoming = up;
   EXPECT_EQ(p->decide(s).ran_cores, 0u);
-  // Released in 50 µs: its cores are reserved now (1200 µs in 450 µs -> 3).
+  // Released in 50 µs: a core waits for it now; the tick that sees its tasks ready sizes the rest
+  // (1200 µs in 450 µs -> 3).
   up[0].release = s.now + microseconds(50);
-  EXPECT_EQ(p->decide(s).ran_cores, 3u);
+  EXPECT_EQ(p->decide(s).ran_cores, 1u);
+  s.ready_tasks = 1;  // another slot's task, ready now: it and the coming slot
+  EXPECT_EQ(p->decide(s).ran_cores, 2u);
+  s.ready_tasks = 0;
   // However little the work, a core waits for it.
   up[0].remaining_ns = 1'000;
   EXPECT_EQ(p->decide(s).ran_cores, 1u);

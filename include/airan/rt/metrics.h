@@ -83,6 +83,10 @@ struct MetricsSummary {
   LatencySummary decide_cost;      ///< decide() per tick
   double wall_s = 0;
   double total_core_ns = 0, ran_busy_ns = 0, ai_busy_ns = 0, scheduler_ns = 0, idle_ns = 0;
+  /// Core time the allocation gave the RAN (cores serving it x time; shared mode: every core)
+  /// and lent to AI (shared mode: every core too). Busy / reserved is how well the reservation
+  /// hugs the work; AI busy / lent how well the engine uses what it is lent.
+  double ran_reserved_ns = 0, ai_lent_ns = 0;
   double reclaimed_fraction = 0;
   uint64_t ai_steps = 0;
   /// Predictions that were below the actual duration, fraction of tasks.
@@ -134,6 +138,11 @@ class RuntimeMetrics {
   std::vector<int64_t> period_ns_, work_ns_, decide_ns_;
   uint64_t tick_count_ = 0;
   double scheduler_ns_ = 0, ran_busy_ns_ = 0;
+  // The allocation in force since the last tick, integrated over time.
+  int64_t allocation_since_ns_ = 0;
+  uint32_t allocation_ran_ = 0, allocation_lent_ = 0;
+  double ran_reserved_ns_ = 0, ai_lent_ns_ = 0;
+  void integrate_allocation(int64_t until_ns);
   uint64_t ai_busy_ns_ = 0, ai_steps_ = 0;
 };
 

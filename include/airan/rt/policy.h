@@ -90,8 +90,9 @@ struct PredictiveOptions {
 /// Concordia-style reservation: for every deadline d, the released work due by d needs
 /// ceil(Σ predicted remaining / (d - now)) cores; reserves the most any deadline needs (with one
 /// slot in flight this is Σ remaining / time to the earliest deadline), at least one core while
-/// any RAN task is ready or running. Upcoming slots due for release within reserve_ahead count
-/// as released.
+/// any RAN task is ready or running, and never more cores than tasks that can run now (ready or
+/// running; the next tick reclaims for tasks as they become ready). Upcoming slots due for
+/// release within reserve_ahead count as released and get one core waiting for them.
 std::unique_ptr<Policy> make_predictive_policy(const PredictiveOptions& options = {});
 
 /// The policy named `name` ("ran-only", "static", "shared-naive", "reactive", "predictive");

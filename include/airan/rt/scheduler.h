@@ -7,7 +7,7 @@
 //   records   - one TickRecord, every task, every deadline miss, every park latency.
 // The RAN workers run the ticks between their tasks (see CoreWorkers): while a slot is in flight
 // core 0 serves the RAN and its worker polls, so ticks cost no timer wake-up. With nothing in
-// flight the loop goes quiet: the next tick is due a few periods before the next slot's forecast
+// flight the loop goes quiet: the next tick is due a period before the next slot's forecast
 // release, or at once when a slot is submitted.
 
 #include <atomic>
@@ -168,9 +168,7 @@ class Scheduler {
   uint64_t ai_busy_at_start_ = 0, ai_steps_at_start_ = 0;
   uint64_t abandoned_slots_ = 0;
 
-  static constexpr unsigned kQuietTicksBeforeIdle = 4;
   Clock::time_point next_tick_{};  // the periodic schedule
-  unsigned quiet_ticks_ = 0;
   std::atomic<bool> quiet_{false};  // the loop waits for a submission (or idle_wait)
   std::atomic<bool> running_loop_{false};
   std::atomic<bool> stopped_{false};
