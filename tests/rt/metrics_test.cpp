@@ -73,6 +73,9 @@ TEST(Metrics, CountsMissesPerTypeAndSplitsCoreTime) {
   EXPECT_DOUBLE_EQ(s.idle_ns, 20'000'000.0 - 1'150'000 - 9'000'000 - 6'000);
   EXPECT_DOUBLE_EQ(s.reclaimed_fraction, 9'000'000.0 / (20'000'000.0 - 1'150'000));
   EXPECT_EQ(s.ai_steps, 12u);
+  // Allocation over time: 2 RAN cores for 20 µs, then 1 (and 1 lent) to the end at 10 ms.
+  EXPECT_DOUBLE_EQ(s.ran_reserved_ns, 20'000.0 * 2 + 9'980'000.0);
+  EXPECT_DOUBLE_EQ(s.ai_lent_ns, 9'980'000.0);
 
   EXPECT_EQ(s.tick_period.count, 2u);  // the first tick has no period
   EXPECT_DOUBLE_EQ(s.tick_period.mean_us, 21.0);
@@ -81,6 +84,19 @@ TEST(Metrics, CountsMissesPerTypeAndSplitsCoreTime) {
   EXPECT_DOUBLE_EQ(s.slot_latency.max_us, 1050.0);
   EXPECT_NEAR(s.underpredicted_fraction, 2.0 / 3.0, 1e-12);
   EXPECT_EQ(m.tick_count(), 3u);
+}
+
+TEST(Metrics, SharedModeCountsEveryCoreReservedAndLent) {
+  RuntimeMetrics m;
+  const Clock::time_point t0 = Clock::now();
+  m.begin(t0, 2);
+  m.add_tick({1'000'000, 0, 1'000, 100, 0, true, 0, 0, 0});
+  m.add_tick({3'000'000, 2'000'000, 1'000, 100, 1, false, 0, 0, 0});
+  m.end(t0 + milliseconds(4), 0, 0);
+  const MetricsSummary s = m.summary();
+  // Nothing before the first tick; shared for 2 ms; then 1 RAN core and 1 lent for 1 ms.
+  EXPECT_DOUBLE_EQ(s.ran_reserved_ns, 2'000'000.0 * 2 + 1'000'000.0);
+  EXPECT_DOUBLE_EQ(s.ai_lent_ns, 2'000'000.0 * 2 + 1'000'000.0);
 }
 
 TEST(Metrics, TickRecordLimitKeepsTheSummaryComplete) {
