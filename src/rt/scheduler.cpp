@@ -169,11 +169,15 @@ LiveCounters Scheduler::live() const {
 Clock::time_point Scheduler::control_tick(Clock::time_point now) {
   if (!running_loop_.load(std::memory_order_acquire)) return now + config_.idle_wait;
   if (quiet_.exchange(false, std::memory_order_seq_cst)) next_tick_ = now;  // the schedule restarts
+  const CoreAllocation before = workers_.allocation();
   tick(now);
+  settled_ticks_ = workers_.allocation() == before ? settled_ticks_ + 1 : 0;
   // Nothing in flight and no park to time: quiet until a slot is submitted (or idle_wait), waking
   // a period before the next forecast release so the policy can reserve for it. Every tick on a
-  // lent core costs the AI a timer wake-up.
-  const bool quiet = in_flight_.empty() && pending_parks_.empty() && tick_count_ > 1;
+  // lent core costs the AI a timer wake-up. A policy that still holds RAN cores may be waiting
+  // for time to pass before it lends them (hysteresis): it gets a few more ticks.
+  const bool settled = workers_.allocation().ran_cores == 0 || settled_ticks_ >= kSettleTicks;
+  const bool quiet = in_flight_.empty() && pending_parks_.empty() && settled && tick_count_ > 1;
   if (quiet && config_.idle_wait.count() > 0) {
     nanoseconds wait = config_.idle_wait;
     if (!upcoming_.empty()) {
