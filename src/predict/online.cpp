@@ -72,7 +72,11 @@ void OnlinePredictor::record(std::string_view task, const FeatureVector& x, doub
   const double q = model()->quantile();
   bool drift = false;
   {
-    std::lock_guard lk(mutex_);
+    std::unique_lock lk(mutex_, std::try_to_lock);
+    if (!lk.owns_lock()) {
+      skipped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     TaskWindow* tw = nullptr;
     for (auto& w : windows_) {
       if (w->task == task) {
@@ -89,11 +93,13 @@ void OnlinePredictor::record(std::string_view task, const FeatureVector& x, doub
     drift = drifting(tw->window, q);
   }
   if (drift && options_.background) {
-    {
-      std::lock_guard lk(wake_mutex_);
+    // Held only by the retraining thread, which is awake then; the next drifting record wakes it.
+    std::unique_lock lk(wake_mutex_, std::try_to_lock);
+    if (lk.owns_lock()) {
       wake_pending_ = true;
+      lk.unlock();
+      wake_.notify_one();
     }
-    wake_.notify_one();
   }
 }
 

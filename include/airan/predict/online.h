@@ -95,8 +95,9 @@ class OnlinePredictor {
   void swap_model(std::shared_ptr<const QuantileTreeModel> next);
 
   /// Records one execution of task type `task`: features, measured and predicted duration (ns),
-  /// the prediction made before it ran. Takes a short lock (not the prediction path); wakes the
-  /// background retraining when the task type drifts.
+  /// the prediction made before it ran; wakes the background retraining when the task type
+  /// drifts. Never blocks (the runtime's control tick calls it on a RAN core): while a retraining
+  /// copies the windows, the execution is skipped and counted in skipped().
   void record(std::string_view task, const FeatureVector& x, double actual_ns, double predicted_ns);
 
   /// Coverage of every task type recorded so far.
@@ -107,6 +108,8 @@ class OnlinePredictor {
   /// retrained; the error names what failed.
   Expected<size_t> retrain_now(bool all = false);
 
+  /// Executions record() skipped because a retraining was reading the windows.
+  size_t skipped() const { return skipped_.load(std::memory_order_relaxed); }
   /// Completed model swaps by retraining.
   size_t retrain_count() const { return retrains_.load(); }
 
@@ -127,6 +130,7 @@ class OnlinePredictor {
   std::mutex wake_mutex_;
   bool wake_pending_ = false, stop_ = false;
   std::atomic<size_t> retrains_{0};
+  std::atomic<size_t> skipped_{0};
   std::thread worker_;
 };
 
