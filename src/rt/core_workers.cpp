@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <mutex>
 
 #include "airan/rt/cpu_affinity.h"
@@ -220,7 +221,8 @@ void CoreWorkers::ran_worker_main(Worker& w) {
         idle_since = now;
       }
       if (!shared) {
-        const auto to_tick = std::chrono::nanoseconds(next_tick_ns_.load(std::memory_order_relaxed) - to_ns(now));
+        const auto to_tick = std::chrono::nanoseconds(
+            next_tick_ns_.load(std::memory_order_relaxed) - to_ns(now));
         if (now - idle_since < config_.idle_spin || (keeper && to_tick < config_.tick_spin)) {
           cpu_relax();
           continue;
@@ -229,8 +231,8 @@ void CoreWorkers::ran_worker_main(Worker& w) {
     }
     if (keeper) {
       // Sleep until the next tick (or a wake-up); one already due runs at once.
-      const auto to_tick =
-          std::chrono::nanoseconds(next_tick_ns_.load(std::memory_order_acquire) - to_ns(Clock::now()));
+      const auto to_tick = std::chrono::nanoseconds(
+          next_tick_ns_.load(std::memory_order_acquire) - to_ns(Clock::now()));
       if (to_tick.count() > 0) w.wake.wait_for(epoch, to_tick);
     } else {
       w.wake.wait(epoch);
@@ -263,6 +265,8 @@ void CoreWorkers::request_tick() {
 
 void CoreWorkers::stop_ticks() {
   while (ticking_.exchange(true, std::memory_order_acquire)) cpu_relax();
+  // No tick is due any more: the keeper stops polling for one.
+  next_tick_ns_.store(std::numeric_limits<int64_t>::max(), std::memory_order_release);
 }
 
 // Sleeps (so that the AI worker gets this CPU) in short steps until the AI worker of this core has

@@ -13,6 +13,7 @@ class PredictivePolicy final : public Policy {
     options_.headroom = std::max(options_.headroom, 1.0);
   }
   std::string_view name() const override { return "predictive"; }
+  std::chrono::nanoseconds lead_time() const override { return options_.reserve_ahead; }
 
   CoreAllocation decide(const SchedulerState& state) override {
     // EDF meets every deadline on k cores if, for each deadline d, the work due by d fits in

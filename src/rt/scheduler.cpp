@@ -18,7 +18,6 @@ int64_t ns_between(Clock::time_point a, Clock::time_point b) {
   return duration_cast<nanoseconds>(b - a).count();
 }
 
-// Sleeps until `t` on the clock steady_clock reads (CLOCK_MONOTONIC on Linux).
 }  // namespace
 
 Status validate(const SchedulerConfig& config) {
@@ -172,18 +171,22 @@ Clock::time_point Scheduler::control_tick(Clock::time_point now) {
   const CoreAllocation before = workers_.allocation();
   tick(now);
   settled_ticks_ = workers_.allocation() == before ? settled_ticks_ + 1 : 0;
-  // Nothing in flight and no park to time: quiet until a slot is submitted (or idle_wait), waking
-  // a period before the next forecast release so the policy can reserve for it. Every tick on a
-  // lent core costs the AI a timer wake-up. A policy that still holds RAN cores may be waiting
-  // for time to pass before it lends them (hysteresis): it gets a few more ticks.
+  // Nothing released (slots in flight wait for their samples) and no park to time: until the
+  // next release nothing can change but a submission, so the loop is quiet until one (or
+  // idle_wait), waking a period before the policy's lead time ahead of the next release (admitted
+  // or forecast). Every tick on a lent core costs the AI a timer wake-up. A policy that still
+  // holds RAN cores may be waiting for time to pass before it lends them (hysteresis): it gets a
+  // few more ticks.
   const bool settled = workers_.allocation().ran_cores == 0 || settled_ticks_ >= kSettleTicks;
-  const bool quiet = in_flight_.empty() && pending_parks_.empty() && settled && tick_count_ > 1;
+  const bool nothing_released =
+      demand_.empty() && state_.ready_tasks == 0 && state_.running_tasks == 0;
+  const bool quiet = nothing_released && pending_parks_.empty() && settled && tick_count_ > 1;
   if (quiet && config_.idle_wait.count() > 0) {
     nanoseconds wait = config_.idle_wait;
     if (!upcoming_.empty()) {
-      wait = std::clamp(
-          duration_cast<nanoseconds>(upcoming_.front().release - now) - config_.period,
-          nanoseconds(0), wait);
+      wait = std::clamp(duration_cast<nanoseconds>(upcoming_.front().release - now) -
+                            policy_->lead_time() - config_.period,
+                        nanoseconds(0), wait);
     }
     if (wait.count() > 0) {
       // A slot submitted before submit() could see the flag is found here (both seq_cst).

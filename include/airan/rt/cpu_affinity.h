@@ -30,14 +30,13 @@ bool pin_current_thread(int cpu);
 /// machine can delay a RAN task by more than a wake-up; they block when idle, so they never starve
 /// the rest.
 struct RealtimePriorities {
-  int ran_worker = 0;
-  int scheduler = 0;
-  int submitter = 0;  ///< the thread that hands slots to the runtime as their samples complete
-  /// The priorities for `base` (0: all normal): workers at base, scheduler and submitter base + 1
-  /// (a slot handed over late is released late; a tick late reclaims late).
+  int ran_worker = 0;  ///< the RAN workers, which also run the scheduler's ticks
+  int submitter = 0;   ///< the thread that hands slots to the runtime as their samples complete
+  /// The priorities for `base` (0: all normal): workers at base, the submitter at base + 1 (a
+  /// slot handed over late is released late).
   static RealtimePriorities from_base(int base) {
     if (base <= 0) return {};
-    return {base, base + 1, base + 1};
+    return {base, base + 1};
   }
 };
 

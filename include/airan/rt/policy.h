@@ -56,6 +56,9 @@ class Policy {
   virtual std::string_view name() const = 0;
   /// How many cores stay with the RAN for the coming period (clamped by the caller to cores).
   virtual CoreAllocation decide(const SchedulerState& state) = 0;
+  /// How long before a slot's release this policy may want cores for it: with nothing released,
+  /// the control loop sleeps until then (0: until the release).
+  virtual std::chrono::nanoseconds lead_time() const { return {}; }
 };
 
 /// AI never runs: every core serves the RAN (the RAN latency baseline).

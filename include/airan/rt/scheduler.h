@@ -6,9 +6,9 @@
 //   acts      - parks AI workers on reclaimed cores, resumes them on lent ones,
 //   records   - one TickRecord, every task, every deadline miss, every park latency.
 // The RAN workers run the ticks between their tasks (see CoreWorkers): while a slot is in flight
-// core 0 serves the RAN and its worker polls, so ticks cost no timer wake-up. With nothing in
-// flight the loop goes quiet: the next tick is due a period before the next slot's forecast
-// release, or at once when a slot is submitted.
+// core 0 serves the RAN and its worker polls, so ticks cost no timer wake-up. With nothing
+// released the loop goes quiet: the next tick is due a period before the policy's lead time ahead
+// of the next release (admitted or forecast), or at once when a slot is submitted.
 
 #include <atomic>
 #include <chrono>
