@@ -16,6 +16,7 @@
 
 #include "airan/common/cpu_features.h"
 #include "airan/llm/forward.h"
+#include "llm/vec_math.h"
 
 namespace airan::llm {
 
@@ -268,6 +269,7 @@ struct ForwardPass::State {
   ForwardConfig config;
   const MatmulKernels* kernels = nullptr;
   AttentionKernels attn_kernels;
+  VecMathKernels vec_math = vec_math_kernels();
   StepExecutor* ex = nullptr;  // of the running step
 
   // Sizes.
@@ -581,11 +583,7 @@ void ForwardPass::State::attention(const KvCache& cache, uint32_t layer) {
         row[j] *= scale;
         max_score = std::max(max_score, row[j]);
       }
-      double sum = 0.0;
-      for (int64_t j = 0; j < n_ctx; ++j) {
-        row[j] = std::exp(row[j] - max_score);
-        sum += static_cast<double>(row[j]);
-      }
+      const double sum = vec_math.exp_shifted_sum(row, n_ctx, max_score);
       const auto inv_sum = static_cast<float>(1.0 / sum);
       if (f16) {
         kk.scale_round_f16(row, n_ctx, inv_sum);
@@ -618,10 +616,7 @@ void ForwardPass::State::add(float* acc, const float* in, int64_t cols, int64_t 
 
 void ForwardPass::State::swiglu() {
   for_row_chunks(n_tokens, [&](int64_t r0, int64_t r1) {
-    for (int64_t i = r0 * n_ff; i < r1 * n_ff; ++i) {
-      const float g = gate[i];
-      gate[i] = (g / (1.0f + std::exp(-g))) * up[i];  // SiLU(g) ⊙ u
-    }
+    vec_math.silu_mul(gate.data() + r0 * n_ff, up.data() + r0 * n_ff, (r1 - r0) * n_ff);
   });
 }
 
