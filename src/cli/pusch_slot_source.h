@@ -30,12 +30,6 @@
 
 namespace airan::cli {
 
-/// Slots the emulated front end hands over per wake-up. A slot's uplink schedule is known before
-/// its samples arrive (the grant precedes the PUSCH by k2 slots), so a slot may be handed over
-/// early; it is released (runnable) only when its samples are complete. Batching saves wake-ups:
-/// on this VM each costs a core about 33 µs, most of it taken from a lent core.
-inline constexpr unsigned kHandoverBatch = 4;
-
 struct PuschSlotSourceOptions {
   ran::CellConfig cell;      ///< default: 30 kHz, 20 MHz, 2 RX
   unsigned ues = 4;          ///< emulated UEs (1..16)
@@ -47,7 +41,7 @@ struct PuschSlotSourceOptions {
   /// Bank mode: constant loads (0..1) to generate `slots` slots at each; empty: ramp mode.
   std::vector<double> load_levels;
   unsigned warmup_slots = 8;  ///< bank mode: slots generated and dropped before each level
-  unsigned pool = 8 + kHandoverBatch;  ///< receivers, i.e. slots in flight at most
+  unsigned pool = 8;          ///< receivers, i.e. slots in flight at most
   uint64_t seed = 1;
 };
 

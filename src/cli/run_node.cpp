@@ -207,7 +207,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   so.load_levels = bank_levels(config);
   so.slots = config.load.slots_per_level;
   // Slots in flight: released ones up to their deadline, plus margin for a late one.
-  so.pool = static_cast<unsigned>(config.runtime.deadline_slots) + 6 + kHandoverBatch;
+  so.pool = static_cast<unsigned>(config.runtime.deadline_slots) + 6;
   so.seed = config.seed;
   print("airan run: generating " + std::to_string(so.load_levels.size() * so.slots) +
         " emulated slots (" + std::to_string(so.load_levels.size()) + " load levels x " +
@@ -305,8 +305,8 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     prev = now;
   };
 
-  // Feed: slot n's samples are complete at t0 + (n+1) dt, when it is released; it is handed over
-  // before, kHandoverBatch slots per wake-up (its schedule is known ahead, as a front end's).
+  // Feed: slot n's samples are complete at t0 + (n+1) dt; it is handed over shortly before, as a
+  // front end would, and released then.
   rt::Clock::time_point next_status = t0 + std::chrono::seconds(1);
   bool warned_reject = false;
   {
@@ -321,9 +321,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
         r.interrupted = true;
         break;
       }
-      if (n % kHandoverBatch == 0) {
-        std::this_thread::sleep_until(release - std::chrono::microseconds(100));
-      }
+      std::this_thread::sleep_until(release - std::chrono::microseconds(100));
       while (rt::Clock::now() >= next_status) {
         add_row(take_sample(next_status));
         next_status += std::chrono::seconds(1);
