@@ -220,7 +220,10 @@ void CoreWorkers::ran_worker_main(Worker& w) {
         idle = true;
         idle_since = now;
       }
-      if (!shared) {
+      // An AI worker still in a piece on this core (past the park grace) parks only when it
+      // runs, and wakes this worker then: spinning here would hold up its whole engine step.
+      const bool ai_in_piece = ai_ != nullptr && w.core < ai_->cores() && !ai_->parked(w.core);
+      if (!shared && !ai_in_piece) {
         const auto to_tick = std::chrono::nanoseconds(
             next_tick_ns_.load(std::memory_order_relaxed) - to_ns(now));
         if (now - idle_since < config_.idle_spin || (keeper && to_tick < config_.tick_spin)) {
