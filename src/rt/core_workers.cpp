@@ -189,7 +189,7 @@ size_t CoreWorkers::running_count() const {
 
 void CoreWorkers::ran_worker_main(Worker& w) {
   if (config_.pin) w.pinned.store(pin_current_thread(w.cpu));
-  set_timer_slack_ns(1);  // the park grace sleeps in microsecond steps
+  set_timer_slack_ns(1);  // the park grace and the keeper's waits end on time
   bool shared = shared_.load(std::memory_order_acquire);
   set_worker_priority(w, shared);
   const bool keeper = w.core == 0 && config_.control_tick;
@@ -272,14 +272,18 @@ void CoreWorkers::stop_ticks() {
   next_tick_ns_.store(std::numeric_limits<int64_t>::max(), std::memory_order_release);
 }
 
-// Sleeps (so that the AI worker gets this CPU) in short steps until the AI worker of this core has
-// parked or the grace period is over.
-void CoreWorkers::await_park(const Worker& w) const {
+// Blocks (so that the AI worker gets this CPU) until the AI worker of this core has parked, which
+// wakes this worker from the same CPU, or the grace period is over. A sleep in short steps would
+// cost a timer wake-up each, tens of microseconds in a VM, on the very CPU the AI worker needs.
+void CoreWorkers::await_park(Worker& w) {
   if (ai_ == nullptr || w.core >= ai_->cores()) return;
   const Clock::time_point until = Clock::now() + config_.park_grace;
-  while (!ai_->parked(w.core) && Clock::now() < until &&
-         w.serving.load(std::memory_order_acquire)) {
-    std::this_thread::sleep_for(std::chrono::microseconds(2));
+  while (w.serving.load(std::memory_order_acquire)) {
+    const uint32_t epoch = w.wake.epoch();
+    if (ai_->parked(w.core)) return;
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(until - Clock::now());
+    if (left.count() <= 0) return;
+    w.wake.wait_for(epoch, left);
   }
 }
 

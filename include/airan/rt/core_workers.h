@@ -150,7 +150,7 @@ class CoreWorkers {
   void ran_worker_main(Worker& w);
   void tick_if_due(Clock::time_point now);
   void set_worker_priority(Worker& w, bool shared);
-  void await_park(const Worker& w) const;
+  void await_park(Worker& w);
   void execute(Worker& w, RanTask& task);
   void ai_driver_main();
   void keep_driver_on_lent_cores();
