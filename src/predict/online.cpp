@@ -93,7 +93,8 @@ void OnlinePredictor::record(std::string_view task, const FeatureVector& x, doub
     drift = drifting(tw->window, q);
   }
   if (drift && options_.background) {
-    // Held only by the retraining thread, which is awake then; the next drifting record wakes it.
+    // Held otherwise by the retraining thread (awake then) or the destructor; the next drifting
+    // record wakes it.
     std::unique_lock lk(wake_mutex_, std::try_to_lock);
     if (lk.owns_lock()) {
       wake_pending_ = true;

@@ -36,8 +36,8 @@ struct SchedulerConfig {
   /// Tick period (1 µs .. 10 ms), on an absolute schedule; a tick late by a period or more (a
   /// long RAN task on every serving core) runs when a worker is free, and the schedule restarts.
   std::chrono::nanoseconds period{std::chrono::microseconds(20)};
-  /// With no slot in flight and the allocation unchanged for a few ticks, the loop is quiet until
-  /// a slot is submitted or this long has passed (0: tick through idle time too).
+  /// With nothing released (and the allocation settled), the loop is quiet until a slot is
+  /// submitted, the next release is near, or this long has passed (0: tick through idle time).
   std::chrono::nanoseconds idle_wait{std::chrono::milliseconds(1)};
   std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};   ///< see CoreWorkersConfig
   std::chrono::nanoseconds park_grace{std::chrono::microseconds(20)};  ///< see CoreWorkersConfig
