@@ -553,9 +553,9 @@ void ForwardPass::State::attention(const KvCache& cache, uint32_t layer) {
 
     for (int64_t i = 0; i < nq; ++i) {
       const float* q_src = q.data() + ((es.first + i0 + i) * n_head + h) * hd;
-      for (int64_t d = 0; d < hd; ++d)
-        q_rows[i * hd + d] = f16 ? half_to_float(float_to_half(q_src[d])) : q_src[d];
+      std::copy(q_src, q_src + hd, q_rows + i * hd);
     }
+    if (f16) kk.scale_round_f16(q_rows, nq * hd, 1.0f);  // queries meet F16 keys at F16 precision
     // First query (relative to i0) that sees position j0.
     const auto first_query = [&](int64_t j0) { return std::max<int64_t>(0, j0 - es.pos0 - i0); };
     const auto page_rows = [&](const uint8_t* block, int64_t n_values) -> const float* {

@@ -53,6 +53,15 @@ constexpr int gemv_rows() {
   }
 }
 
+template <typename K>
+constexpr int64_t gemv_batch() {
+  if constexpr (requires { K::kGemvBatch; }) {
+    return K::kGemvBatch;
+  } else {
+    return 1;
+  }
+}
+
 /// Units of the reduction per chunk, so that `batch` activation rows of a chunk (unit_bytes per
 /// unit and row) stay in L2 and each weight byte still comes from DRAM once.
 inline int64_t reduction_chunk(int64_t units, int64_t batch, size_t unit_bytes) {
@@ -63,7 +72,8 @@ inline int64_t reduction_chunk(int64_t units, int64_t batch, size_t unit_bytes) 
 }
 
 /// K provides: template <int R, int C> static void tile(const TileArgs&); static constexpr int
-/// kRows, kCols (largest tile), optionally kGemvRows (rows of a batch-1 tile, default kRows);
+/// kRows, kCols (largest tile), optionally kGemvRows (rows of a small-batch tile, default kRows)
+/// and kGemvBatch (the largest batch that takes them, default 1; at most kCols);
 /// static int64_t units(int64_t cols); static size_t act_unit_bytes(int64_t cols) (activation
 /// bytes per unit, for chunking).
 template <typename K>
@@ -72,7 +82,8 @@ void drive_tiles(const WeightMatrix& w, const QuantizedActivations& x, float* y,
   constexpr int kMaxRows = std::max(K::kRows, gemv_rows<K>());
   static constexpr TileTable<kMaxRows, K::kCols> table =
       make_tile_table<K, kMaxRows, K::kCols>(std::make_integer_sequence<int, kMaxRows>{});
-  const int row_step = x.batch == 1 ? gemv_rows<K>() : K::kRows;
+  static_assert(gemv_batch<K>() <= K::kCols);
+  const int row_step = x.batch <= gemv_batch<K>() ? gemv_rows<K>() : K::kRows;
   const int64_t units = K::units(w.cols);
   const int64_t chunk = reduction_chunk(units, x.batch, K::act_unit_bytes(w.cols));
   for (int64_t u0 = 0; u0 < units; u0 += chunk) {

@@ -46,9 +46,15 @@ AIRAN_TARGET_AVX2 inline __m256 exp_avx2(__m256 x) {
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
   p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
   // n is in [-126, 127] after the clamp, so n + 127 is a valid biased exponent.
-  const __m256i e = _mm256_slli_epi32(
-      _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  const __m256i e =
+      _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+// Lanes [0, k) of 8 set: loads and stores of a tail that touch nothing past its end.
+AIRAN_TARGET_AVX2 inline __m256i tail_mask(int64_t k) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 AIRAN_TARGET_AVX2 double exp_shifted_sum_avx2(float* x, int64_t n, float shift) {
@@ -65,13 +71,9 @@ AIRAN_TARGET_AVX2 double exp_shifted_sum_avx2(float* x, int64_t n, float shift) 
   _mm256_store_pd(lanes, _mm256_add_pd(acc_lo, acc_hi));
   double sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   if (i < n) {
-    alignas(32) float tail[8] = {};
-    for (int64_t j = i; j < n; ++j) tail[j - i] = x[j] - shift;
-    _mm256_store_ps(tail, exp_avx2(_mm256_load_ps(tail)));
-    for (int64_t j = i; j < n; ++j) {
-      x[j] = tail[j - i];
-      sum += static_cast<double>(x[j]);
-    }
+    const __m256i m = tail_mask(n - i);
+    _mm256_maskstore_ps(x + i, m, exp_avx2(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), s)));
+    for (int64_t j = i; j < n; ++j) sum += static_cast<double>(x[j]);
   }
   return sum;
 }
@@ -87,13 +89,10 @@ AIRAN_TARGET_AVX2 void silu_mul_avx2(float* gate, const float* up, int64_t n) {
     _mm256_storeu_ps(gate + i, silu_mul8_avx2(_mm256_loadu_ps(gate + i), _mm256_loadu_ps(up + i)));
   }
   if (i < n) {
-    alignas(32) float g[8] = {}, u[8] = {};
-    for (int64_t j = i; j < n; ++j) {
-      g[j - i] = gate[j];
-      u[j - i] = up[j];
-    }
-    _mm256_store_ps(g, silu_mul8_avx2(_mm256_load_ps(g), _mm256_load_ps(u)));
-    for (int64_t j = i; j < n; ++j) gate[j] = g[j - i];
+    const __m256i m = tail_mask(n - i);
+    _mm256_maskstore_ps(
+        gate + i, m,
+        silu_mul8_avx2(_mm256_maskload_ps(gate + i, m), _mm256_maskload_ps(up + i, m)));
   }
 }
 #endif

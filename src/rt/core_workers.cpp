@@ -208,9 +208,8 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       w.serving_since_ns.store(to_ns(Clock::now()), std::memory_order_release);
     }
     Clock::time_point now = Clock::now();
-    tick_if_due(now);
+    if (tick_if_due(now)) now = Clock::now();
     if (w.serving.load(std::memory_order_acquire)) {
-      now = Clock::now();
       if (RanTask* task = queue_.pop(now)) {
         execute(w, *task);
         idle = false;
@@ -224,9 +223,7 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       // runs, and wakes this worker then: spinning here would hold up its whole engine step.
       const bool ai_in_piece = ai_ != nullptr && w.core < ai_->cores() && !ai_->parked(w.core);
       if (!shared && !ai_in_piece) {
-        const auto to_tick = std::chrono::nanoseconds(
-            next_tick_ns_.load(std::memory_order_relaxed) - to_ns(now));
-        if (now - idle_since < config_.idle_spin || (keeper && to_tick < config_.tick_spin)) {
+        if (now - idle_since < config_.idle_spin || (keeper && to_tick(now) < config_.tick_spin)) {
           cpu_relax();
           continue;
         }
@@ -234,9 +231,7 @@ void CoreWorkers::ran_worker_main(Worker& w) {
     }
     if (keeper) {
       // Sleep until the next tick (or a wake-up); one already due runs at once.
-      const auto to_tick = std::chrono::nanoseconds(
-          next_tick_ns_.load(std::memory_order_acquire) - to_ns(Clock::now()));
-      if (to_tick.count() > 0) w.wake.wait_for(epoch, to_tick);
+      if (const auto left = to_tick(Clock::now()); left.count() > 0) w.wake.wait_for(epoch, left);
     } else {
       w.wake.wait(epoch);
     }
@@ -244,18 +239,27 @@ void CoreWorkers::ran_worker_main(Worker& w) {
   }
 }
 
-// Runs the control tick when it is due and no other worker runs it. Only the tick moves the due
-// time later; request_tick() only moves it earlier, so a request during a tick is kept.
-void CoreWorkers::tick_if_due(Clock::time_point now) {
-  if (!config_.control_tick) return;
-  const int64_t due = next_tick_ns_.load(std::memory_order_acquire);
-  if (to_ns(now) < due || ticking_.exchange(true, std::memory_order_acquire)) return;
+std::chrono::nanoseconds CoreWorkers::to_tick(Clock::time_point now) const {
+  return std::chrono::nanoseconds(next_tick_ns_.load(std::memory_order_acquire) - to_ns(now));
+}
+
+// Runs the control tick when it is due and no other worker runs it; true when it ran. Only the
+// tick moves the due time later; request_tick() only moves it earlier, so a request during a
+// tick is kept.
+bool CoreWorkers::tick_if_due(Clock::time_point now) {
+  if (!config_.control_tick || to_tick(now).count() > 0 ||
+      ticking_.exchange(true, std::memory_order_acquire)) {
+    return false;
+  }
+  // Another worker may have ticked between the check and the exchange.
   int64_t seen = next_tick_ns_.load(std::memory_order_acquire);
-  if (seen <= to_ns(Clock::now())) {
-    const int64_t next = to_ns(config_.control_tick(Clock::now()));
+  const bool due = seen <= to_ns(now);
+  if (due) {
+    const int64_t next = to_ns(config_.control_tick(now));
     next_tick_ns_.compare_exchange_strong(seen, next, std::memory_order_acq_rel);
   }
   ticking_.store(false, std::memory_order_release);
+  return due;
 }
 
 void CoreWorkers::request_tick() {

@@ -1,10 +1,9 @@
 #include "airan/rt/scheduler.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "airan/rt/cpu_affinity.h"
 

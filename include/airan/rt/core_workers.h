@@ -148,7 +148,8 @@ class CoreWorkers {
   };
 
   void ran_worker_main(Worker& w);
-  void tick_if_due(Clock::time_point now);
+  bool tick_if_due(Clock::time_point now);
+  std::chrono::nanoseconds to_tick(Clock::time_point now) const;  // until the next tick is due
   void set_worker_priority(Worker& w, bool shared);
   void await_park(Worker& w);
   void execute(Worker& w, RanTask& task);
