@@ -196,8 +196,11 @@ void CoreWorkers::ran_worker_main(Worker& w) {
   uint32_t seen_reclaims = 0;  // a reclaim before this thread ran is timed when it first runs
   Clock::time_point idle_since{};
   bool idle = false;
-  while (!stop_.load(std::memory_order_acquire)) {
+  while (true) {
+    // The epoch before the stop flag: a stop() between the two would otherwise leave this worker
+    // waiting on an epoch its notify already passed.
     const uint32_t epoch = w.wake.epoch();
+    if (stop_.load(std::memory_order_seq_cst)) break;
     if (shared != shared_.load(std::memory_order_acquire)) {
       shared = !shared;
       set_worker_priority(w, shared);
@@ -341,8 +344,9 @@ std::string CoreWorkers::last_ai_error() const {
 // driver stops stepping. The RAN workers never depend on this thread.
 void CoreWorkers::ai_driver_main() {
   unsigned failures_in_a_row = 0;
-  while (!stop_.load(std::memory_order_acquire)) {
-    const uint32_t epoch = ai_wake_.epoch();
+  while (true) {
+    const uint32_t epoch = ai_wake_.epoch();  // before the stop flag, as in ran_worker_main
+    if (stop_.load(std::memory_order_seq_cst)) break;
     if (lent_count_.load(std::memory_order_acquire) > 0 &&
         !ai_stopped_.load(std::memory_order_relaxed)) {
       std::string error;
