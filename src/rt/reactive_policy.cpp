@@ -11,6 +11,7 @@ class ReactivePolicy final : public Policy {
     options_.backlog_per_core = std::max<size_t>(options_.backlog_per_core, 1);
   }
   std::string_view name() const override { return "reactive"; }
+  bool waits_to_lend() const override { return waits_to_lend_; }
 
   CoreAllocation decide(const SchedulerState& state) override {
     const unsigned floor = std::min(options_.min_ran_cores, state.cores);
@@ -32,12 +33,14 @@ class ReactivePolicy final : public Policy {
     } else {
       quiet_ = 0;
     }
+    waits_to_lend_ = ran > floor;
     return {ran, false};
   }
 
  private:
   ReactiveOptions options_;
   unsigned quiet_ = 0;
+  bool waits_to_lend_ = false;
 };
 
 }  // namespace

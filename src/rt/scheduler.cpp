@@ -175,8 +175,9 @@ Clock::time_point Scheduler::control_tick(Clock::time_point now) {
   // idle_wait), waking a period before the policy's lead time ahead of the next release (admitted
   // or forecast). Every tick on a lent core costs the AI a timer wake-up. A policy that still
   // holds RAN cores may be waiting for time to pass before it lends them (hysteresis): it gets a
-  // few more ticks.
-  const bool settled = workers_.allocation().ran_cores == 0 || settled_ticks_ >= kSettleTicks;
+  // few more ticks, and all it waits for.
+  const bool settled = workers_.allocation().ran_cores == 0 ||
+                       (settled_ticks_ >= kSettleTicks && !policy_->waits_to_lend());
   const bool nothing_released =
       demand_.empty() && state_.ready_tasks == 0 && state_.running_tasks == 0;
   const bool quiet = nothing_released && pending_parks_.empty() && settled && tick_count_ > 1;

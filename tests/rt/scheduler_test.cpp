@@ -235,6 +235,38 @@ TEST(SchedulerEndToEnd, QuietUntilTheNextRelease) {
   EXPECT_EQ(scheduler.metrics().summary().slots, 1u);
 }
 
+// A policy whose hysteresis counts more ticks than the loop's settling still gets them before
+// the loop goes quiet: reactive (20 quiet ticks) lends its cores back soon after the last slot,
+// not after 20 idle_wait ticks (here 1 s each).
+TEST(SchedulerEndToEnd, ReactiveLendsBackAfterItsQuietTicks) {
+  auto model = RecentQuantileModel::create({});
+  ASSERT_TRUE(model);
+  SchedulerConfig config;
+  config.cpus = test_cpus();
+  config.idle_wait = std::chrono::seconds(1);
+  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
+  ReactiveOptions options;
+  options.quiet_ticks = 20;
+  auto created = Scheduler::create(config, make_reactive_policy(options), *model, &ai);
+  ASSERT_TRUE(created) << created.error().message;
+  Scheduler& scheduler = **created;
+  const testing::TestLdpcSlotFactory factory(4, 128, 3.0);
+  auto result = std::make_shared<testing::TestLdpcSlotResult>();
+  scheduler.start();
+  const Clock::time_point release = Clock::now() + milliseconds(1);
+  scheduler.submit(factory.make_slot(0, 0, release, release + milliseconds(30), result));
+  EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(30)));
+  EXPECT_GT(scheduler.live().ran_core_ticks, 0u);  // the slot reclaimed cores
+  // Quiet before its hysteresis ran out, the loop would hold the cores through idle_wait (1 s).
+  const Clock::time_point give_up = Clock::now() + milliseconds(300);
+  while (scheduler.live().ran_cores > 0 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(microseconds(200));
+  }
+  EXPECT_EQ(scheduler.live().ran_cores, 0u);
+  scheduler.stop();
+  EXPECT_TRUE(result->crc_ran);
+}
+
 // The same with the RAN threads at a real-time priority where the OS grants one (root or
 // CAP_SYS_NICE); elsewhere it runs at normal priority and says so.
 TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {

@@ -59,6 +59,9 @@ class Policy {
   /// How long before a slot's release this policy may want cores for it: with nothing released,
   /// the control loop sleeps until then (0: until the release).
   virtual std::chrono::nanoseconds lead_time() const { return {}; }
+  /// True while this policy holds cores that it lends only after more quiet ticks (hysteresis):
+  /// the control loop keeps ticking for it instead of going quiet, or the lending never comes.
+  virtual bool waits_to_lend() const { return false; }
 };
 
 /// AI never runs: every core serves the RAN (the RAN latency baseline).
@@ -73,7 +76,7 @@ std::unique_ptr<Policy> make_shared_naive_policy();
 struct ReactiveOptions {
   unsigned min_ran_cores = 0;   ///< never fewer cores than this serve the RAN
   size_t backlog_per_core = 1;  ///< ready tasks per RAN core tolerated before reclaiming (>= 1)
-  unsigned quiet_ticks = 10;    ///< ticks with an empty ready queue before lending one core back
+  unsigned quiet_ticks = 2;     ///< ticks with an empty ready queue before lending one core back
 };
 
 /// Reclaims cores when the RAN ready queue grows (one more core per backlog_per_core waiting
