@@ -6,12 +6,14 @@
 // Models are written by the bench itself with random weights (gguf_writer) into a temporary
 // folder: small shapes by default (seconds), `--shape tinyllama` for the 1.1B geometry llama.cpp's
 // numbers are measured on (../shared/data/llm/bench/README.md); `--model F` benches files.
-// Decode rows also show the memory-bandwidth ceiling: read bandwidth / bytes streamed per token.
+// Decode rows also show the memory-bandwidth ceiling: read bandwidth / bytes streamed per token,
+// with the read bandwidth measured in the same run (this host's, not the reference machine's).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -20,6 +22,7 @@
 #include "airan/llm/engine.h"
 #include "airan/llm/gguf_writer.h"
 #include "cli/commands.h"
+#include "cli/read_bandwidth.h"
 
 #ifdef __linux__
 #include <unistd.h>
@@ -30,8 +33,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Read bandwidth of this machine kind (../shared/data/llm/bench/README.md, ReadSum medians).
-double read_bandwidth_gbs(unsigned threads) {
+// Read bandwidth of the machine llama.cpp's numbers were measured on
+// (../shared/data/llm/bench/README.md, ReadSum medians), printed for comparison.
+double reference_read_bandwidth_gbs(unsigned threads) {
   return threads <= 1 ? 31.0 : 47.8;
 }
 
@@ -58,6 +62,7 @@ struct Row {
   std::string test;
   double tokens_per_s = 0.0;
   double bound_tokens_per_s = 0.0;  // decode rows: bandwidth ceiling of one sequence
+  double read_gbs = 0.0;            // decode rows: the read bandwidth the ceiling is from
 };
 
 struct BenchModel {
@@ -150,7 +155,8 @@ std::vector<llm::TokenId> random_prompt(size_t n, size_t n_vocab, uint64_t seed)
 }
 
 // One (model, threads) pair: every test, best of `reps`.
-Status bench_one(const BenchModel& bm, unsigned threads, const Options& o, std::vector<Row>& rows) {
+Status bench_one(const BenchModel& bm, unsigned threads, double read_gbs, const Options& o,
+                 std::vector<Row>& rows) {
   auto model = llm::Model::load(bm.path);
   if (!model) return Error{bm.path.string() + ": " + model.error().message};
   const uint64_t size = model->file().file_size();
@@ -177,7 +183,8 @@ Status bench_one(const BenchModel& bm, unsigned threads, const Options& o, std::
   if (!engine) return Error{engine.error().message};
 
   auto make_row = [&](const std::string& test, double tps, double bound) {
-    rows.push_back({bm.name, bm.type, size, params, threads, test, tps, bound});
+    rows.push_back({bm.name, bm.type, size, params, threads, test, tps, bound,
+                    bound > 0 ? read_gbs : 0.0});
   };
   llm::GenerationRequest req;
   req.sampling.temperature = 0.0f;
@@ -219,8 +226,9 @@ Status bench_one(const BenchModel& bm, unsigned threads, const Options& o, std::
         if (!t.error.empty()) return Error{t.error};
         best = std::max(best, static_cast<double>(t.decode_tokens) / t.decode_s);
       }
-      const double bound = n == 1 && streamed > 0
-                               ? read_bandwidth_gbs(threads) * 1e9 / static_cast<double>(streamed)
+      // A model that fits in the last-level cache is not read from DRAM: no DRAM ceiling.
+      const double bound = n == 1 && streamed > last_level_cache_bytes() && read_gbs > 0
+                               ? read_gbs * 1e9 / static_cast<double>(streamed)
                                : 0.0;
       make_row("tg" + std::to_string(o.tg) + (n > 1 ? "x" + std::to_string(n) : ""), best, bound);
     }
@@ -311,6 +319,14 @@ int run_bench(Options& o) {
     }
   }
 
+  // Before any model is loaded, so the probe's buffer never adds to a model's resident memory.
+  std::map<unsigned, ReadBandwidth> bandwidth;
+  if (o.tg > 0) {
+    for (unsigned t : o.threads) {
+      if (!bandwidth.contains(t)) bandwidth[t] = measure_read_bandwidth(t);
+    }
+  }
+
   std::vector<Row> rows;
   if (!o.json) {
     std::printf("| %-12s | %10s | %9s | %-5s | %7s | %-8s | %10s | %17s |\n", "model", "size",
@@ -323,7 +339,8 @@ int run_bench(Options& o) {
   for (const auto& bm : models) {
     for (unsigned t : o.threads) {
       const size_t first = rows.size();
-      if (Status st = bench_one(bm, t, o, rows); !st) {
+      const double read_gbs = bandwidth.contains(t) ? bandwidth[t].gb_per_s : 0.0;
+      if (Status st = bench_one(bm, t, read_gbs, o, rows); !st) {
         std::cerr << "error: " << bm.name << " " << bm.type << " x" << t << ": " << st.message()
                   << "\n";
         rc = 1;
@@ -354,15 +371,23 @@ int run_bench(Options& o) {
                           {"threads", r.threads},
                           {"test", r.test},
                           {"tokens_per_s", r.tokens_per_s}};
-      if (r.bound_tokens_per_s > 0) j["bandwidth_bound_tokens_per_s"] = r.bound_tokens_per_s;
+      if (r.bound_tokens_per_s > 0) {
+        j["bandwidth_bound_tokens_per_s"] = r.bound_tokens_per_s;
+        j["read_bandwidth_gbs"] = r.read_gbs;
+      }
       arr.push_back(j);
     }
     std::printf("%s\n", arr.dump(2).c_str());
-  } else {
+  } else if (!bandwidth.empty()) {
     std::printf(
-        "\nbandwidth ceiling: one sequence's decode cannot beat read bandwidth (%.0f GB/s on 1 "
-        "thread, %.0f on 2) / bytes streamed per token\n",
-        read_bandwidth_gbs(1), read_bandwidth_gbs(2));
+        "\nbandwidth ceiling: one sequence's decode cannot beat read bandwidth / bytes streamed "
+        "per token.\nRead bandwidth measured in this run (one %.0f MiB buffer, best of 4 passes):",
+        bandwidth.begin()->second.buffer_mib);
+    for (const auto& [t, bw] : bandwidth) {
+      std::printf(" %.1f GB/s on %u thread%s (llama.cpp's reference machine: %.1f);", bw.gb_per_s,
+                  t, t == 1 ? "" : "s", reference_read_bandwidth_gbs(t));
+    }
+    std::printf("\n");
   }
   if (!dir.empty() && o.dir.empty() && !o.keep) {
     std::error_code ec;
