@@ -376,6 +376,9 @@ void add_bench_policies_command(CLI::App& bench) {
       if (end > pos) o.policies.push_back(policies.substr(pos, end - pos));
       pos = end + 1;
     }
+    // As `airan run` does: a real-time RAN must not page (an evicted page of the binary or the
+    // model costs a read from disk, milliseconds, in whichever thread touches it first).
+    if (o.realtime_priority > 0) rt::lock_memory();
     auto rows = run_policy_bench(o);
     if (!rows) {
       std::fprintf(stderr, "airan bench policies: %s\n", rows.error().message.c_str());

@@ -210,8 +210,11 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       await_park(w);
       w.serving_since_ns.store(to_ns(Clock::now()), std::memory_order_release);
     }
-    Clock::time_point now = Clock::now();
-    if (tick_if_due(now)) now = Clock::now();
+    const Clock::time_point now = Clock::now();
+    // After a tick the loop starts over: a tick that reclaimed this core is followed by the wait
+    // for the AI worker's park before any RAN task runs here (a task first would hold the AI
+    // worker's piece, and with it the park and the engine's whole step, for the task's length).
+    if (tick_if_due(now)) continue;
     if (w.serving.load(std::memory_order_acquire)) {
       if (RanTask* task = queue_.pop(now)) {
         execute(w, *task);

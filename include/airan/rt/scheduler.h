@@ -40,7 +40,7 @@ struct SchedulerConfig {
   /// submitted, the next release is near, or this long has passed (0: tick through idle time).
   std::chrono::nanoseconds idle_wait{std::chrono::milliseconds(1)};
   std::chrono::nanoseconds idle_spin{std::chrono::microseconds(20)};   ///< see CoreWorkersConfig
-  std::chrono::nanoseconds park_grace{std::chrono::microseconds(20)};  ///< see CoreWorkersConfig
+  std::chrono::nanoseconds park_grace{std::chrono::microseconds(50)};  ///< see CoreWorkersConfig
   size_t queue_capacity = 4096;                                        ///< EDF queue (>= 16)
   size_t tick_record_limit = 1u << 20;                                 ///< kept TickRecords
   /// AI steps that throw in a row before AI work is stopped for the rest of the run (>= 1).
