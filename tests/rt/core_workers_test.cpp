@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "airan/rt/cpu_affinity.h"
@@ -11,6 +14,7 @@
 namespace airan::rt {
 namespace {
 
+using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // Waits (bounded, generously: the machine is shared) until `done` holds.
@@ -97,6 +101,81 @@ TEST(CoreWorkers, RunsReleasedRanTasksAndRecordsThem) {
   EXPECT_GE(join_start, others_end);
   EXPECT_EQ(sums[2], 3 * sums[0]);
   if (!workers.pinned(0)) GTEST_LOG_(INFO) << "workers run unpinned here";
+}
+
+// One core's AI worker that is in a piece whenever its core is reclaimed: it parks only when the
+// test ends the piece, then wakes the core's RAN worker through the park listener.
+class PieceGatedAi final : public AiWorkload {
+ public:
+  unsigned cores() const override { return 1; }
+  void run_step() override { std::this_thread::sleep_for(std::chrono::microseconds(50)); }
+  void park_core(unsigned) override { parked_.store(false); }
+  void resume_core(unsigned) override { parked_.store(false); }
+  bool parked(unsigned) const override { return parked_.load(); }
+  int64_t parked_at_ns(unsigned) const override { return parked_at_ns_.load(); }
+  void set_park_listener(std::function<void(unsigned c)> on_parked) override {
+    std::lock_guard<std::mutex> guard(lock_);
+    listener_ = std::move(on_parked);
+  }
+  void end_piece() {
+    parked_at_ns_.store(to_ns(Clock::now()));
+    parked_.store(true);
+    std::lock_guard<std::mutex> guard(lock_);
+    if (listener_) listener_(0);
+  }
+  uint64_t busy_ns() const override { return 0; }
+  uint64_t steps() const override { return 0; }
+
+ private:
+  std::atomic<bool> parked_{true};
+  std::atomic<int64_t> parked_at_ns_{0};
+  std::mutex lock_;
+  std::function<void(unsigned c)> listener_;
+};
+
+// The keeper (core 0's worker) runs the tick that takes its own core back while a RAN task is
+// ready: it waits for the AI worker's park (within the grace) before it runs the task. Running the
+// task first would hold the AI worker's piece, and the engine's whole step, for the task's length.
+TEST(CoreWorkers, KeeperAwaitsTheParkOfItsOwnCoreBeforeRunningRanTasks) {
+  PieceGatedAi ai;
+  EdfQueue queue;
+  CoreWorkersConfig config{first_cpus(1), true, std::chrono::microseconds(20)};
+  config.park_grace = seconds(30);
+  const Clock::time_point t0 = Clock::now();
+  SlotTaskGraph g(0, 1, t0, t0 + seconds(60));
+  std::atomic<bool> ran{false};
+  g.add(RanTaskType::other, predict::missing_features(), [&ran] { ran.store(true); });
+  g.arm();
+  std::atomic<int> ticks{0};
+  std::atomic<bool> reclaim{false};
+  CoreWorkers* self = nullptr;
+  std::vector<unsigned> parked;
+  config.control_tick = [&](Clock::time_point now) {
+    ticks.fetch_add(1);
+    if (reclaim.exchange(false)) {
+      queue.push(&g.task(0));  // ready now, as the core comes back
+      self->apply({1, false}, parked);
+    }
+    return now + milliseconds(1);
+  };
+  CoreWorkers workers(config, queue, &ai);
+  self = &workers;
+  workers.apply({0, false}, parked);  // lent (before start: no tick runs yet)
+  workers.start();
+  ASSERT_TRUE(eventually([&] { return ticks.load() > 0; }));
+  reclaim.store(true);
+  workers.request_tick();
+  ASSERT_TRUE(eventually([&] { return !reclaim.load(); }));
+  std::this_thread::sleep_for(milliseconds(20));
+  EXPECT_FALSE(ran.load()) << "the RAN task ran on the core before its AI worker parked";
+  ai.end_piece();
+  EXPECT_TRUE(eventually([&] { return g.done(); }));
+  workers.stop_ticks();
+  workers.stop();
+  std::vector<CompletedTask> done;
+  workers.drain_completed(done);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_GE(done[0].record.start_ns, ai.parked_at_ns(0));
 }
 
 }  // namespace
