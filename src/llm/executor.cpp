@@ -15,6 +15,8 @@
 
 #ifdef __linux__
 #include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -299,6 +301,18 @@ unsigned StepExecutor::active_workers() const {
 
 unsigned StepExecutor::max_workers() const {
   return impl_->max_workers;
+}
+
+void StepExecutor::set_background(bool background) {
+#ifdef __linux__
+  sched_param param{};
+  for (unsigned w = 0; w < impl_->max_workers; ++w) {
+    pthread_setschedparam(impl_->workers[w].thread.native_handle(),
+                          background ? SCHED_IDLE : SCHED_OTHER, &param);
+  }
+#else
+  (void)background;
+#endif
 }
 
 void StepExecutor::request_park(unsigned w) {

@@ -114,30 +114,28 @@ void CoreWorkers::apply(const CoreAllocation& allocation, std::vector<unsigned>&
     lent_set_changed = true;
   }
   const auto lent_now = static_cast<unsigned>(std::count(lent_.begin(), lent_.end(), true));
-  // With a core lent, the driver has been moved onto the lent cores; with none, it may still be
-  // finishing a step on a reclaimed core, where it must yield to the RAN worker.
-  const bool driver_idle = !allocation.shared && lent_now == 0;
-  if (driver_idle != driver_idle_ || !driver_policy_set_) set_driver_priority(!driver_idle);
+  // While the cores are split every AI thread runs in the background (SCHED_IDLE): a RAN worker
+  // preempts it the moment it wakes even at normal priority (no real-time priority granted), and
+  // the driver, which may still finish a step on a reclaimed core, yields there. Shared mode keeps
+  // them at normal priority: there the OS decides between equals, by design.
+  const bool background = !allocation.shared;
+  if (background != ai_background_ || !ai_priority_set_) set_ai_priority(background);
   const unsigned lent_before = lent_count_.exchange(lent_now, std::memory_order_acq_rel);
   if (lent_set_changed) keep_driver_on_lent_cores();
   if (lent_before == 0 && lent_now > 0) ai_wake_.notify_all();
   current_ = {ran_cores, allocation.shared};
 }
 
-// The AI driver runs pieces of its step itself and cannot be parked mid-step: when the last lent
-// core is reclaimed while the driver runs there, it finishes the step on a RAN core. Until a core
-// is lent again it runs at SCHED_IDLE, so it only gets CPU time no RAN worker wants; otherwise
-// (on lent cores, or shared mode where the OS decides by design) at normal priority.
-void CoreWorkers::set_driver_priority(bool normal) {
+void CoreWorkers::set_ai_priority(bool background) {
+  if (ai_ == nullptr) return;
+  ai_priority_set_ = true;
+  ai_background_ = background;
+  ai_->set_background(background);
   if (!ai_driver_.joinable()) return;
-  driver_policy_set_ = true;
-  driver_idle_ = !normal;
 #ifdef __linux__
   sched_param param{};
   param.sched_priority = 0;
-  pthread_setschedparam(ai_driver_.native_handle(), normal ? SCHED_OTHER : SCHED_IDLE, &param);
-#else
-  (void)normal;
+  pthread_setschedparam(ai_driver_.native_handle(), background ? SCHED_IDLE : SCHED_OTHER, &param);
 #endif
 }
 

@@ -55,6 +55,7 @@ class TestDotProductAiWorkload final : public AiWorkload {
   void park_core(unsigned c) override { executor_.request_park(c); }
   void resume_core(unsigned c) override { executor_.resume(c); }
   bool parked(unsigned c) const override { return executor_.is_parked(c); }
+  void set_background(bool background) override { executor_.set_background(background); }
   uint64_t busy_ns() const override { return busy_ns_.load(std::memory_order_relaxed); }
   uint64_t steps() const override { return steps_.load(std::memory_order_relaxed); }
 

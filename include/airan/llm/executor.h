@@ -43,6 +43,10 @@ class StepExecutor {
   /// waits for cores to come back can be woken from there: same CPU, no cross-CPU interrupt. Once
   /// this returns, no call of the previous hook is in progress.
   void set_park_hook(std::function<void(unsigned w)> hook);
+  /// Runs every worker thread at the lowest priority (Linux SCHED_IDLE: any other thread on its
+  /// CPU preempts it at once) or back at normal priority. For a caller that lends the workers
+  /// only CPU time nobody else wants.
+  void set_background(bool background);
   /// Pieces worker `w` has run since construction (the caller's own pieces are not counted).
   uint64_t pieces_run(unsigned w) const;
 

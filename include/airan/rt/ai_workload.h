@@ -37,6 +37,12 @@ class AiWorkload {
   /// tens of microseconds in a VM). Empty: none. Once this returns no previous call is running.
   virtual void set_park_listener(std::function<void(unsigned c)> on_parked) { (void)on_parked; }
 
+  /// Runs the AI threads at the lowest priority (any other thread on their CPU preempts them at
+  /// once) or back at normal priority. The runtime asks for it while cores are split between RAN
+  /// and AI, so that a RAN thread at normal priority (no real-time priority granted) still gets
+  /// its CPU the moment it wakes; in shared mode the OS decides between equals.
+  virtual void set_background(bool background) { (void)background; }
+
   /// Core time spent running AI work since construction, summed over all threads, ns.
   virtual uint64_t busy_ns() const = 0;
   /// Engine steps completed since construction.

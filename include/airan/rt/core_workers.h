@@ -4,8 +4,10 @@
 // worker blocks and the AI workload's worker for that core runs). Reclaiming a core asks the AI
 // worker to park; the scheduler times how long the park takes. An AI driver thread runs engine
 // steps while any core is lent; it runs pieces itself, so it takes the last lent core (whose AI
-// worker then stays parked), and it runs at SCHED_IDLE priority while no core is lent (it cannot be
-// parked mid-step, so it must not delay a RAN worker meanwhile). With a real-time priority the RAN
+// worker then stays parked). While the cores are split every AI thread, driver and workers, runs
+// at SCHED_IDLE priority: the driver cannot be parked mid-step and must not delay a RAN worker on
+// a reclaimed core, and a RAN worker without a real-time priority still takes its CPU the moment
+// it wakes. With a real-time priority the RAN
 // workers run SCHED_FIFO while the cores are split (exclusive mode): a reclaimed core's RAN worker
 // sleeps until the AI worker there has parked, at most a short grace period, and then preempts it
 // if it has not (it parks when it next runs). In shared mode they run at normal priority, as
@@ -158,7 +160,7 @@ class CoreWorkers {
   void execute(Worker& w, RanTask& task);
   void ai_driver_main();
   void keep_driver_on_lent_cores();
-  void set_driver_priority(bool normal);
+  void set_ai_priority(bool background);
 
   CoreWorkersConfig config_;
   EdfQueue& queue_;
@@ -180,8 +182,8 @@ class CoreWorkers {
   std::vector<bool> ai_worker_runs_;  // lent, and its AI worker resumed (not the driver's core)
   int driver_core_ = -1;              // the lent core the AI driver runs on; -1: none or shared
   bool started_ = false;
-  bool driver_policy_set_ = false;
-  bool driver_idle_ = false;
+  bool ai_priority_set_ = false;
+  bool ai_background_ = false;
 };
 
 }  // namespace airan::rt
