@@ -10,6 +10,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef __linux__
+#include <sched.h>
+#endif
+
 namespace airan::llm {
 namespace {
 
@@ -108,6 +112,32 @@ TEST(StepExecutor, WorkersDoTakePieces) {
     return ex.pieces_run(0) > 0 && ex.pieces_run(1) > 0;
   }));
 }
+
+#ifdef __linux__
+// Pieces run by the workers (not by the caller) see the scheduling policy set_background gave them.
+TEST(StepExecutor, BackgroundWorkersRunAtIdlePriority) {
+  StepExecutor ex(1);
+  const auto worker_policies = [&] {
+    const std::thread::id caller = std::this_thread::get_id();
+    std::atomic<int> policy{-1};
+    EXPECT_TRUE(eventually([&] {
+      ex.parallel_for(8, [&](size_t) {
+        const auto until = Clock::now() + std::chrono::microseconds(200);
+        while (Clock::now() < until) {
+        }
+        if (std::this_thread::get_id() != caller) policy.store(sched_getscheduler(0));
+      });
+      return policy.load() >= 0;
+    }));
+    return policy.load();
+  };
+  EXPECT_EQ(worker_policies(), SCHED_OTHER);
+  ex.set_background(true);
+  EXPECT_EQ(worker_policies(), SCHED_IDLE);
+  ex.set_background(false);
+  EXPECT_EQ(worker_policies(), SCHED_OTHER);
+}
+#endif
 
 TEST(StepExecutor, ParkRandomStormLosesNoPiece) {
   constexpr unsigned kWorkers = 3;
