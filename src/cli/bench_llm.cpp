@@ -183,8 +183,8 @@ Status bench_one(const BenchModel& bm, unsigned threads, double read_gbs, const 
   if (!engine) return Error{engine.error().message};
 
   auto make_row = [&](const std::string& test, double tps, double bound) {
-    rows.push_back({bm.name, bm.type, size, params, threads, test, tps, bound,
-                    bound > 0 ? read_gbs : 0.0});
+    rows.push_back(
+        {bm.name, bm.type, size, params, threads, test, tps, bound, bound > 0 ? read_gbs : 0.0});
   };
   llm::GenerationRequest req;
   req.sampling.temperature = 0.0f;

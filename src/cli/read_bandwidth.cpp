@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -55,8 +56,7 @@ uint64_t read_sum_portable(const uint64_t* begin, const uint64_t* end) {
 #if defined(__x86_64__)
 // 32-byte loads, as the decode kernels read weights: scalar loads leave a quarter of one thread's
 // bandwidth unused on the machines measured.
-__attribute__((target("avx2"))) uint64_t read_sum_avx2(const uint64_t* begin,
-                                                       const uint64_t* end) {
+__attribute__((target("avx2"))) uint64_t read_sum_avx2(const uint64_t* begin, const uint64_t* end) {
   const size_t n = (static_cast<size_t>(end - begin) / kStreams) & ~size_t{7};
   __m256i acc[kStreams];
   for (auto& a : acc) a = _mm256_setzero_si256();
@@ -90,7 +90,8 @@ uint64_t read_sum(const uint64_t* begin, const uint64_t* end) {
 
 ReadBandwidth measure_read_bandwidth(unsigned threads) {
   threads = std::max(threads, 1u);
-  const uint64_t bytes = std::clamp<uint64_t>(2 * last_level_cache_bytes(), 512ULL << 20, 4ULL << 30);
+  const uint64_t bytes =
+      std::clamp<uint64_t>(2 * last_level_cache_bytes(), 512ULL << 20, 4ULL << 30);
   const size_t words = bytes / sizeof(uint64_t);
   std::unique_ptr<uint64_t[]> buffer(new uint64_t[words]);
   // Written by the threads that read it, so pages are where they will be read from.
