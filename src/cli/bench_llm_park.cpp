@@ -1,7 +1,10 @@
 // `airan bench llm-park`: how fast the LLM step executor gives a core back. An engine thread runs
 // steps of int8 matrix-vector pieces (rows of 2048 columns, TinyLlama's n_embd) back to back; a
 // controller thread, standing in for the RAN scheduler, parks one worker at random moments,
-// measures request -> acknowledged parked, holds it parked a while and resumes it. Also measures
+// measures request -> acknowledged parked (the worker's own timestamp), holds it parked a while
+// and resumes it. With more threads than CPUs the workers share CPUs and wait for each other's
+// time slices: the rows where workers + 1 <= CPUs are the RAN's case (one worker per lent core,
+// the engine thread on one of them). Also measures
 // the fixed cost of one parallel_for against a plain serial loop over the same pieces.
 #include <algorithm>
 #include <atomic>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "airan/llm/executor.h"
+#include "airan/rt/wake_signal.h"
 #include "cli/commands.h"
 
 namespace airan::cli {
@@ -26,6 +30,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kCols = 2048;
 constexpr size_t kPiecesPerStep = 32;
+
+int64_t ns_since_epoch(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
 
 double us_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::micro>(b - a).count();
@@ -99,19 +107,26 @@ ParkRun measure_park(unsigned workers, unsigned rows_per_piece, double seconds) 
   std::atomic<bool> stop{false};
   std::vector<double> latencies;
   latencies.reserve(static_cast<size_t>(seconds * 1e4));
+  // The controller stands in for a RAN worker: it asks for the park and then blocks until the
+  // parked worker wakes it (the executor's park hook), so that it takes no CPU from the workers.
+  // The latency is the worker's own acknowledgement time minus the request: the controller
+  // noticing later (the OS scheduling it) is not part of the park.
+  rt::WakeSignal parked_signal;
+  ex.set_park_hook([&](unsigned) { parked_signal.notify_all(); });
   std::thread controller([&] {
     std::mt19937 crng(2);
     unsigned next = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       std::this_thread::sleep_for(std::chrono::microseconds(100 + crng() % 400));
       const unsigned target = next++ % workers;
-      const auto t0 = Clock::now();
+      const int64_t requested = ns_since_epoch(Clock::now());
       ex.request_park(target);
-      // Poll; give the core away now and then in case the worker shares this one.
-      for (unsigned i = 1; !ex.is_parked(target); ++i) {
-        if (i % 256 == 0) std::this_thread::yield();
+      while (true) {
+        const uint32_t epoch = parked_signal.epoch();
+        if (ex.is_parked(target)) break;
+        parked_signal.wait_for(epoch, std::chrono::milliseconds(1));
       }
-      latencies.push_back(us_between(t0, Clock::now()));
+      latencies.push_back(std::max<int64_t>(ex.parked_at_ns(target) - requested, 0) / 1e3);
       std::this_thread::sleep_for(std::chrono::microseconds(50 + crng() % 150));
       ex.resume(target);
     }
@@ -123,6 +138,7 @@ ParkRun measure_park(unsigned workers, unsigned rows_per_piece, double seconds) 
   }
   stop = true;
   controller.join();
+  ex.set_park_hook(nullptr);
   run.park = percentiles(std::move(latencies));
   return run;
 }
@@ -205,10 +221,11 @@ int run(const Options& o) {
     std::printf("%s\n", rows.dump(2).c_str());
   } else {
     std::printf(
-        "threads = executor workers (the engine thread runs pieces too); target p99 <= 50 us.\n"
+        "threads = executor workers (the engine thread runs pieces too); target p99 <= 50 us\n"
+        "where workers + 1 <= CPUs (%u here): more threads than CPUs wait for time slices.\n"
         "pf_hot / pf_cold: one parallel_for of %zu one-add pieces with workers spinning /\n"
         "asleep; serial: the same pieces in a plain loop.\n",
-        kPiecesPerStep);
+        std::thread::hardware_concurrency(), kPiecesPerStep);
   }
   return 0;
 }
