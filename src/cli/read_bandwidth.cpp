@@ -88,10 +88,11 @@ uint64_t read_sum(const uint64_t* begin, const uint64_t* end) {
 
 }  // namespace
 
-ReadBandwidth measure_read_bandwidth(unsigned threads) {
+ReadBandwidth measure_read_bandwidth(unsigned threads, uint64_t bytes) {
   threads = std::max(threads, 1u);
-  const uint64_t bytes =
-      std::clamp<uint64_t>(2 * last_level_cache_bytes(), 512ULL << 20, 4ULL << 30);
+  if (bytes == 0)
+    bytes = std::clamp<uint64_t>(2 * last_level_cache_bytes(), 512ULL << 20, 4ULL << 30);
+  bytes = std::max<uint64_t>(bytes, uint64_t{threads} * 64 * sizeof(uint64_t));
   const size_t words = bytes / sizeof(uint64_t);
   std::unique_ptr<uint64_t[]> buffer(new uint64_t[words]);
   // Written by the threads that read it, so pages are where they will be read from.

@@ -17,8 +17,9 @@ struct ReadBandwidth {
 /// The largest cache CPU 0 reports (sysfs: the last level, shared or not); 0 when unknown.
 uint64_t last_level_cache_bytes();
 
-/// Reads a buffer of at least 2x the last-level cache (and 512 MiB) with `threads` threads
-/// (>= 1). Takes about a second; the buffer is freed before returning.
-ReadBandwidth measure_read_bandwidth(unsigned threads);
+/// Reads a buffer of `bytes` (0: 2x the last-level cache, at least 512 MiB and at most 4 GiB)
+/// with `threads` threads (>= 1). Takes about a second at the default size; the buffer is freed
+/// before returning.
+ReadBandwidth measure_read_bandwidth(unsigned threads, uint64_t bytes = 0);
 
 }  // namespace airan::cli
