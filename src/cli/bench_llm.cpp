@@ -227,7 +227,8 @@ Status bench_one(const BenchModel& bm, unsigned threads, double read_gbs, const 
         best = std::max(best, static_cast<double>(t.decode_tokens) / t.decode_s);
       }
       // A model that fits in the last-level cache is not read from DRAM: no DRAM ceiling.
-      const double bound = n == 1 && streamed > last_level_cache_bytes() && read_gbs > 0
+      static const uint64_t llc_bytes = last_level_cache_bytes();  // sysfs, read once
+      const double bound = n == 1 && streamed > llc_bytes && read_gbs > 0
                                ? read_gbs * 1e9 / static_cast<double>(streamed)
                                : 0.0;
       make_row("tg" + std::to_string(o.tg) + (n > 1 ? "x" + std::to_string(n) : ""), best, bound);
