@@ -146,6 +146,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.tbs_ok = source.tbs_ok() - ok0;
   row.stage_errors = source.stage_errors() - err0;
   row.abandoned = s.abandoned_slots();
+  row.tick_takeovers = m.tick_takeovers;
   row.wall_s = m.wall_s;
   (void)closed0;
   (*scheduler).reset();  // before the AI workload and the durations model
@@ -176,6 +177,7 @@ nlohmann::json to_json(const PolicyBenchRow& r) {
           {"tbs", r.tbs},
           {"tbs_ok", r.tbs_ok},
           {"abandoned", r.abandoned},
+          {"tick_takeovers", r.tick_takeovers},
           {"wall_s", r.wall_s}};
 }
 
@@ -390,21 +392,22 @@ void add_bench_policies_command(CLI::App& bench) {
       std::printf("%s\n", out.dump(2).c_str());
       return;
     }
-    std::printf("%-16s %9s %7s %7s %9s %10s %11s %11s %12s %11s %9s\n", "policy", "quantile",
+    std::printf("%-16s %9s %7s %7s %9s %10s %11s %11s %12s %11s %9s %9s\n", "policy", "quantile",
                 "slots", "misses", "miss_rate", "reclaimed", "ai_tok/s", "park_p99us",
-                "reclaim_p99us", "slot_p99us", "TB_ok");
+                "reclaim_p99us", "slot_p99us", "TB_ok", "takeovers");
     bool sweep_heading = false;
     for (const auto& r : *rows) {
       if (r.sweep && !sweep_heading) {
         std::printf("sweep: predictive with each duration predictor at several quantiles\n");
         sweep_heading = true;
       }
-      std::printf("%-16s %9g %7llu %7llu %9.5f %10.3f %11.1f %11.1f %12.1f %11.1f %4llu/%-4llu\n",
-                  r.policy.c_str(), r.quantile, static_cast<unsigned long long>(r.slots),
-                  static_cast<unsigned long long>(r.misses), r.miss_rate, r.reclaimed_fraction,
-                  r.ai_tokens_per_s, r.park_p99_us, r.reclaim_p99_us, r.slot_p99_us,
-                  static_cast<unsigned long long>(r.tbs_ok),
-                  static_cast<unsigned long long>(r.tbs));
+      std::printf(
+          "%-16s %9g %7llu %7llu %9.5f %10.3f %11.1f %11.1f %12.1f %11.1f %4llu/%-4llu %9llu\n",
+          r.policy.c_str(), r.quantile, static_cast<unsigned long long>(r.slots),
+          static_cast<unsigned long long>(r.misses), r.miss_rate, r.reclaimed_fraction,
+          r.ai_tokens_per_s, r.park_p99_us, r.reclaim_p99_us, r.slot_p99_us,
+          static_cast<unsigned long long>(r.tbs_ok), static_cast<unsigned long long>(r.tbs),
+          static_cast<unsigned long long>(r.tick_takeovers));
     }
     if (sweep_heading) print_equal_misses(*rows);
     if (!rows->empty() && !rows->front().realtime && o.realtime_priority > 0) {

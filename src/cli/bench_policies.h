@@ -58,6 +58,7 @@ struct PolicyBenchRow {
   uint64_t tbs = 0, tbs_ok = 0;  ///< transport blocks decoded / with CRC ok
   uint64_t stage_errors = 0;     ///< receiver stage calls that failed
   uint64_t abandoned = 0;        ///< slots still in flight when the run stopped
+  uint64_t tick_takeovers = 0;   ///< ticks handed from a stalled keeper to another core
   double wall_s = 0;
 };
 

@@ -142,6 +142,7 @@ nlohmann::json summary_json(const RunResult& r) {
         {"period", latency_json(m.tick_period)},
         {"period_jitter_us", m.period_jitter_us},
         {"tick_work", latency_json(m.tick_work)},
+        {"tick_takeovers", m.tick_takeovers},
         {"decide", latency_json(m.decide_cost)},
         {"underpredicted_fraction", m.underpredicted_fraction}}},
   };
@@ -376,9 +377,10 @@ std::string format_summary(const RunResult& r) {
       m.park_latency.p50_us, m.park_latency.p99_us, m.park_latency.p999_us, m.park_latency.max_us);
   out += strf(
       "sched  period %u us asked; achieved mean %.1f, p50 %.1f, p99 %.1f, max %.0f us, "
-      "jitter (sd) %.1f us, %zu ticks\n",
+      "jitter (sd) %.1f us, %zu ticks; ticks taken over from a stalled keeper %llu times\n",
       r.config.runtime.period_us, m.tick_period.mean_us, m.tick_period.p50_us, m.tick_period.p99_us,
-      m.tick_period.max_us, m.period_jitter_us, m.tick_period.count + 1);
+      m.tick_period.max_us, m.period_jitter_us, m.tick_period.count + 1,
+      static_cast<unsigned long long>(m.tick_takeovers));
   out += strf(
       "       tick work p50 / p99 %.1f / %.1f us; predictions below actual %.2f %% of "
       "tasks\n",

@@ -190,7 +190,6 @@ void CoreWorkers::ran_worker_main(Worker& w) {
   set_timer_slack_ns(1);  // the park grace and the keeper's waits end on time
   bool shared = shared_.load(std::memory_order_acquire);
   set_worker_priority(w, shared);
-  const bool keeper = w.core == 0 && config_.control_tick;
   uint32_t seen_reclaims = 0;  // a reclaim before this thread ran is timed when it first runs
   Clock::time_point idle_since{};
   bool idle = false;
@@ -209,6 +208,12 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       w.serving_since_ns.store(to_ns(Clock::now()), std::memory_order_release);
     }
     const Clock::time_point now = Clock::now();
+    if (w.core == 0) {
+      keeper_seen_ns_.store(to_ns(now), std::memory_order_relaxed);
+      // Back from a stall: the keeper takes its ticks again.
+      if (ticker_.load(std::memory_order_relaxed) != 0) ticker_.store(0, std::memory_order_release);
+    }
+    const bool keeper = config_.control_tick && ticker_.load(std::memory_order_acquire) == w.core;
     // After a tick the loop starts over: a tick that reclaimed this core is followed by the wait
     // for the AI worker's park before any RAN task runs here (a task first would hold the AI
     // worker's piece, and with it the park and the engine's whole step, for the task's length).
@@ -271,7 +276,22 @@ void CoreWorkers::request_tick() {
   int64_t due = next_tick_ns_.load(std::memory_order_acquire);
   while (due > now && !next_tick_ns_.compare_exchange_weak(due, now, std::memory_order_acq_rel)) {
   }
-  workers_[0]->wake.notify_all();
+  workers_[ticker_.load(std::memory_order_acquire)]->wake.notify_all();
+}
+
+bool CoreWorkers::take_over_stalled_ticks() {
+  if (!config_.control_tick || cores() < 2 || keeper_stalled()) return false;
+  const int64_t now = to_ns(Clock::now());
+  const int64_t stall = config_.stall_after.count();
+  if (now - next_tick_ns_.load(std::memory_order_acquire) < stall ||
+      now - keeper_seen_ns_.load(std::memory_order_relaxed) < stall) {
+    return false;
+  }
+  unsigned keeper = 0;
+  if (!ticker_.compare_exchange_strong(keeper, 1, std::memory_order_acq_rel)) return false;
+  takeovers_.fetch_add(1, std::memory_order_relaxed);
+  workers_[1]->wake.notify_all();
+  return true;
 }
 
 void CoreWorkers::stop_ticks() {
@@ -305,6 +325,7 @@ void CoreWorkers::set_worker_priority(Worker& w, bool shared) {
 void CoreWorkers::execute(Worker& w, RanTask& task) {
   SlotTaskGraph& graph = *task.graph;
   const Clock::time_point start = Clock::now();
+  if (w.core == 0) keeper_seen_ns_.store(to_ns(start), std::memory_order_relaxed);
   w.running_graph.store(&graph, std::memory_order_relaxed);
   w.running_predicted_ns.store(task.predicted_ns, std::memory_order_relaxed);
   w.running_start_ns.store(to_ns(start), std::memory_order_release);

@@ -93,11 +93,13 @@ void RuntimeMetrics::add_reclaim_latency_ns(int64_t ns) {
   reclaim_ns_.push_back(ns);
 }
 
-void RuntimeMetrics::end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps) {
+void RuntimeMetrics::end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps,
+                         uint64_t tick_takeovers) {
   end_ = end;
   integrate_allocation(since_start_ns(end));
   ai_busy_ns_ = ai_busy_ns;
   ai_steps_ = ai_steps;
+  tick_takeovers_ = tick_takeovers;
 }
 
 MetricsSummary RuntimeMetrics::summary() const {
@@ -137,6 +139,7 @@ MetricsSummary RuntimeMetrics::summary() const {
   s.idle_ns = std::max(0.0, s.total_core_ns - s.ran_busy_ns - s.ai_busy_ns - s.scheduler_ns);
   s.reclaimed_fraction = reclaimed_fraction(s.total_core_ns, s.ran_busy_ns, s.ai_busy_ns);
   s.ai_steps = ai_steps_;
+  s.tick_takeovers = tick_takeovers_;
   size_t under = 0;
   for (const TaskRecord& r : tasks_) under += r.actual_ns > r.predicted_ns ? 1 : 0;
   s.underpredicted_fraction =

@@ -103,6 +103,7 @@ void Scheduler::submit(std::unique_ptr<SlotTaskGraph> slot) {
     inbox_.push_back(std::move(slot));
   }
   if (quiet_.load(std::memory_order_seq_cst)) workers_.request_tick();
+  workers_.take_over_stalled_ticks();
 }
 
 bool Scheduler::wait_idle(nanoseconds timeout) {
@@ -132,7 +133,7 @@ void Scheduler::stop() {
   if (!was_running) metrics_.begin(Clock::now(), workers_.cores());
   const uint64_t ai_busy = ai_ != nullptr ? ai_->busy_ns() - ai_busy_at_start_ : 0;
   const uint64_t ai_steps = ai_ != nullptr ? ai_->steps() - ai_steps_at_start_ : 0;
-  metrics_.end(Clock::now(), ai_busy, ai_steps);
+  metrics_.end(Clock::now(), ai_busy, ai_steps, workers_.tick_takeovers());
 }
 
 bool Scheduler::realtime() const {
@@ -224,6 +225,10 @@ void Scheduler::tick(Clock::time_point now) {
   const Clock::time_point decide_start = Clock::now();
   CoreAllocation allocation = policy_->decide(state_);
   const Clock::time_point decide_end = Clock::now();
+  // A stalled keeper's core serves nobody: the RAN gets the next core as well until it is back.
+  if (workers_.keeper_stalled() && !allocation.shared && allocation.ran_cores > 0) {
+    ++allocation.ran_cores;
+  }
   allocation.ran_cores = std::min(allocation.ran_cores, workers_.cores());
 
   act(allocation);

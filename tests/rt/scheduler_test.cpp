@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <thread>
@@ -265,6 +266,73 @@ TEST(SchedulerEndToEnd, ReactiveLendsBackAfterItsQuietTicks) {
   EXPECT_EQ(scheduler.live().ran_cores, 0u);
   scheduler.stop();
   EXPECT_TRUE(result->crc_ran);
+}
+
+// A keeper that stops running (here: held in a task, as a vCPU the hypervisor deschedules holds
+// it) while its core is the only one the RAN has: the slot submitter hands the ticks to core 1's
+// worker, the RAN gets core 1 as well, and the slots released meanwhile are decoded there. The
+// task holds the keeper until they are (5 s at most: without the hand-over they would wait for
+// it). Once the keeper runs again, the split is the policy's again.
+TEST(SchedulerEndToEnd, AStalledKeeperHandsItsTicksToAnotherCore) {
+  if (test_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs";
+  auto model = RecentQuantileModel::create({});
+  ASSERT_TRUE(model);
+  SchedulerConfig config;
+  config.cpus = test_cpus();
+  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
+  auto created = Scheduler::create(config, make_static_policy(1), *model, &ai);
+  ASSERT_TRUE(created) << created.error().message;
+  Scheduler& scheduler = **created;
+  scheduler.start();
+  std::this_thread::sleep_for(milliseconds(5));  // core 0 the RAN's, the others lent
+
+  const unsigned slots = 20;  // released 2-12 ms into the stall
+  std::atomic<int64_t> stall_end{0};
+  const Clock::time_point t0 = Clock::now() + milliseconds(1);
+  const Clock::time_point deadline = t0 + std::chrono::seconds(10);
+  auto blocker = std::make_unique<SlotTaskGraph>(0, 0, t0, deadline);
+  blocker->add(RanTaskType::other, predict::missing_features(), [&] {
+    const Clock::time_point give_up = Clock::now() + std::chrono::seconds(5);
+    while (scheduler.live().slots_done < slots && Clock::now() < give_up) {
+    }
+    stall_end.store(to_ns(Clock::now()));
+  });
+  scheduler.submit(std::move(blocker));
+
+  const testing::TestLdpcSlotFactory factory(2, 64, 3.0);
+  std::vector<std::shared_ptr<testing::TestLdpcSlotResult>> results;
+  for (unsigned k = 1; k <= slots; ++k) {
+    const Clock::time_point release = t0 + milliseconds(2) + microseconds(500) * k;
+    std::this_thread::sleep_until(release - microseconds(100));
+    results.push_back(std::make_shared<testing::TestLdpcSlotResult>());
+    scheduler.submit(factory.make_slot(0, k, release, deadline, results.back()));
+  }
+  EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(30)));
+  // Back from the stall, the keeper ticks again and static holds one core again.
+  const Clock::time_point give_up = Clock::now() + milliseconds(500);
+  while (scheduler.live().ran_cores != 1 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(microseconds(200));
+  }
+  EXPECT_EQ(scheduler.live().ran_cores, 1u);
+  scheduler.stop();
+
+  const RuntimeMetrics& m = scheduler.metrics();
+  EXPECT_GE(m.summary().tick_takeovers, 1u);
+  const int64_t run_start = to_ns(t0) - m.since_start_ns(t0);
+  unsigned during_stall = 0;
+  for (const TaskRecord& r : m.tasks()) {
+    if (r.slot == 0) {
+      EXPECT_EQ(r.core, 0u);  // the keeper's core ran the blocker
+      continue;
+    }
+    if (r.end_ns + run_start < stall_end.load()) {
+      ++during_stall;
+      EXPECT_EQ(r.core, 1u);
+    }
+  }
+  // Every slot's tasks (demap, 2 decodes, CRC) finished while the keeper was held.
+  EXPECT_EQ(during_stall, slots * factory.tasks_per_slot());
+  for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
 }
 
 // The same with the RAN threads at a real-time priority where the OS grants one (root or

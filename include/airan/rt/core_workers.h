@@ -19,6 +19,11 @@
 // sleeps until it is due. A timer wake-up costs a VM tens of microseconds of CPU time, most of a
 // 50 µs period, and a control thread of its own would land on a lent core; this way the ticks
 // cost the AI nothing while core 0 is the RAN's, and only event-driven wake-ups otherwise.
+//
+// A keeper whose vCPU the hypervisor deschedules for milliseconds would stop the ticks, and with
+// them the admission of slots and any reclaim, while its core is the only one the RAN holds: the
+// slot submitter, which runs every slot anyway, then hands the ticks to core 1's worker, and the
+// scheduler gives the RAN one more core until the keeper runs again.
 
 #include <atomic>
 #include <chrono>
@@ -63,6 +68,11 @@ struct CoreWorkersConfig {
   /// While core 0 serves and has nothing to run, its worker polls instead of sleeping when the
   /// next tick is due within this (a timer wake-up would cost more than the wait).
   std::chrono::nanoseconds tick_spin{std::chrono::microseconds(200)};
+  /// The keeper counts as stalled when a tick has been due this long and its worker has not run
+  /// for as long (a vCPU the hypervisor has descheduled: 1-8 ms at a time on this VM, measured
+  /// with sched traces). Above the keeper's normal timer lateness (period p99 about 160 µs) and
+  /// its long tasks (p99.9 about 320 µs), well within the 1.5 ms deadline.
+  std::chrono::nanoseconds stall_after{std::chrono::microseconds(250)};
 };
 
 /// A task a worker completed, with absolute times (ns since the clock's epoch).
@@ -118,6 +128,14 @@ class CoreWorkers {
   void request_tick();
   /// Waits for a tick in progress to end and runs no other (before the runtime is torn down).
   void stop_ticks();
+  /// For a thread that runs anyway (the slot submitter): when the keeper is stalled (see
+  /// CoreWorkersConfig::stall_after), hands the ticks to core 1's worker, which keeps them until
+  /// the keeper runs again. True when it handed them over now.
+  bool take_over_stalled_ticks();
+  /// True while the ticks are handed over: core 0, the keeper's, is taken as unavailable.
+  bool keeper_stalled() const { return ticker_.load(std::memory_order_acquire) != 0; }
+  /// Hand-overs so far.
+  uint64_t tick_takeovers() const { return takeovers_.load(std::memory_order_relaxed); }
 
   /// Moves every completed-task record into `out` (appends). One thread at a time.
   void drain_completed(std::vector<CompletedTask>& out);
@@ -171,6 +189,9 @@ class CoreWorkers {
   std::atomic<unsigned> lent_count_{0};
   alignas(64) std::atomic<int64_t> next_tick_ns_{0};  // when the control tick is next due
   std::atomic<bool> ticking_{false};                  // a worker runs the tick (or ticks stopped)
+  std::atomic<unsigned> ticker_{0};  // the core whose worker keeps the ticks: 0, or 1 in a stall
+  alignas(64) std::atomic<int64_t> keeper_seen_ns_{0};  // core 0's worker last ran (loop, task)
+  std::atomic<uint64_t> takeovers_{0};
   WakeSignal ai_wake_;
   std::thread ai_driver_;
   std::atomic<uint64_t> ai_failures_{0};

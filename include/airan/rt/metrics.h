@@ -89,6 +89,8 @@ struct MetricsSummary {
   double ran_reserved_ns = 0, ai_lent_ns = 0;
   double reclaimed_fraction = 0;
   uint64_t ai_steps = 0;
+  /// Times another core took the ticks over from a stalled keeper (CoreWorkers::stall_after).
+  uint64_t tick_takeovers = 0;
   /// Predictions that were below the actual duration, fraction of tasks.
   double underpredicted_fraction = 0;
 };
@@ -110,8 +112,10 @@ class RuntimeMetrics {
   void add_park_latency_ns(int64_t ns);
   /// Records one reclaim (request to the RAN worker running on the core again), ns.
   void add_reclaim_latency_ns(int64_t ns);
-  /// Ends the run at `end`; `ai_busy_ns` and `ai_steps` are the AI workload's totals for the run.
-  void end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps);
+  /// Ends the run at `end`; `ai_busy_ns` and `ai_steps` are the AI workload's totals for the run,
+  /// `tick_takeovers` the control loop's.
+  void end(Clock::time_point end, uint64_t ai_busy_ns, uint64_t ai_steps,
+           uint64_t tick_takeovers = 0);
 
   /// ns since the run started.
   int64_t since_start_ns(Clock::time_point t) const;
@@ -143,7 +147,7 @@ class RuntimeMetrics {
   uint32_t allocation_ran_ = 0, allocation_lent_ = 0;
   double ran_reserved_ns_ = 0, ai_lent_ns_ = 0;
   void integrate_allocation(int64_t until_ns);
-  uint64_t ai_busy_ns_ = 0, ai_steps_ = 0;
+  uint64_t ai_busy_ns_ = 0, ai_steps_ = 0, tick_takeovers_ = 0;
 };
 
 }  // namespace airan::rt

@@ -170,7 +170,7 @@ class Scheduler {
 
   Clock::time_point next_tick_{};  // the periodic schedule
   static constexpr unsigned kSettleTicks = 4;
-  unsigned settled_ticks_ = 0;  // ticks in a row that left the allocation as it was
+  unsigned settled_ticks_ = 0;      // ticks in a row that left the allocation as it was
   std::atomic<bool> quiet_{false};  // the loop waits for a submission (or idle_wait)
   std::atomic<bool> running_loop_{false};
   std::atomic<bool> stopped_{false};
