@@ -193,6 +193,7 @@ void CoreWorkers::ran_worker_main(Worker& w) {
   uint32_t seen_reclaims = 0;  // a reclaim before this thread ran is timed when it first runs
   Clock::time_point idle_since{};
   bool idle = false;
+  bool ran_tasks = false;  // since the worker was last idle
   while (true) {
     // The epoch before the stop flag: a stop() between the two would otherwise leave this worker
     // waiting on an epoch its notify already passed.
@@ -222,11 +223,15 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       if (RanTask* task = queue_.pop(now)) {
         execute(w, *task);
         idle = false;
+        ran_tasks = true;
         continue;
       }
       if (!idle) {
         idle = true;
         idle_since = now;
+        // Out of work: the policy may lend the core now rather than at the next period.
+        if (!shared && ran_tasks) tick_now();
+        ran_tasks = false;
       }
       // An AI worker still in a piece on this core (past the park grace) parks only when it
       // runs, and wakes this worker then: spinning here would hold up its whole engine step.
@@ -272,11 +277,15 @@ bool CoreWorkers::tick_if_due(Clock::time_point now) {
 }
 
 void CoreWorkers::request_tick() {
+  tick_now();
+  workers_[ticker_.load(std::memory_order_acquire)]->wake.notify_all();
+}
+
+void CoreWorkers::tick_now() {
   const int64_t now = to_ns(Clock::now());
   int64_t due = next_tick_ns_.load(std::memory_order_acquire);
   while (due > now && !next_tick_ns_.compare_exchange_weak(due, now, std::memory_order_acq_rel)) {
   }
-  workers_[ticker_.load(std::memory_order_acquire)]->wake.notify_all();
 }
 
 bool CoreWorkers::take_over_stalled_ticks() {

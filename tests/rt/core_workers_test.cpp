@@ -103,6 +103,37 @@ TEST(CoreWorkers, RunsReleasedRanTasksAndRecordsThem) {
   if (!workers.pinned(0)) GTEST_LOG_(INFO) << "workers run unpinned here";
 }
 
+// A worker that runs out of RAN work makes the control tick due at once: the policy may lend the
+// core now instead of a period later (here the period is a minute).
+TEST(CoreWorkers, RunningOutOfWorkMakesTheTickDue) {
+  EdfQueue queue;
+  CoreWorkersConfig config{first_cpus(1), true, std::chrono::microseconds(20)};
+  std::atomic<int> ticks{0};
+  config.control_tick = [&](Clock::time_point now) {
+    ticks.fetch_add(1);
+    return now + seconds(60);
+  };
+  CoreWorkers workers(config, queue, nullptr);
+  std::vector<unsigned> parked;
+  workers.apply({1, false}, parked);
+  workers.start();
+  workers.request_tick();
+  ASSERT_TRUE(eventually([&] { return ticks.load() > 0; }));
+  const int before = ticks.load();
+  const Clock::time_point t0 = Clock::now();
+  SlotTaskGraph g(0, 1, t0, t0 + seconds(60));
+  g.add(RanTaskType::other, predict::missing_features(), [] {});
+  g.arm();
+  queue.push(&g.task(0));
+  workers.wake_ran_workers();
+  ASSERT_TRUE(eventually([&] { return g.done(); }));
+  const Clock::time_point until = Clock::now() + seconds(5);
+  while (ticks.load() == before && Clock::now() < until) std::this_thread::yield();
+  EXPECT_GT(ticks.load(), before) << "no tick after the worker ran out of work";
+  workers.stop_ticks();
+  workers.stop();
+}
+
 // One core's AI worker that is in a piece whenever its core is reclaimed: it parks only when the
 // test ends the piece, then wakes the core's RAN worker through the park listener.
 class PieceGatedAi final : public AiWorkload {

@@ -172,6 +172,7 @@ class CoreWorkers {
 
   void ran_worker_main(Worker& w);
   bool tick_if_due(Clock::time_point now);
+  void tick_now();  // makes the tick due now (only a tick moves it later)
   std::chrono::nanoseconds to_tick(Clock::time_point now) const;  // until the next tick is due
   void set_worker_priority(Worker& w, bool shared);
   void await_park(Worker& w);
