@@ -52,6 +52,9 @@ class EngineAiWorkload final : public rt::AiWorkload {
   int64_t parked_at_ns(unsigned c) const override;
   void set_park_listener(std::function<void(unsigned c)> on_parked) override;
   void set_background(bool background) override { engine_.executor().set_background(background); }
+  void set_watchdog(std::function<void()> check) override {
+    engine_.executor().set_dispatch_hook(std::move(check));
+  }
   uint64_t busy_ns() const override { return busy_ns_.load(std::memory_order_relaxed); }
   uint64_t steps() const override { return steps_.load(std::memory_order_relaxed); }
 

@@ -205,6 +205,7 @@ struct StepExecutor::Impl {
   }
 
   void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+    if (dispatch_hook) dispatch_hook();
     const unsigned n_active = active.load(std::memory_order_relaxed);
     if (n_active == 0 || n == 1) {
       for (size_t i = 0; i < n; ++i) fn(i);
@@ -269,6 +270,7 @@ struct StepExecutor::Impl {
   std::atomic<unsigned> active;
   std::mutex park_hook_lock;
   std::function<void(unsigned)> park_hook;
+  std::function<void()> dispatch_hook;  // set while no parallel_for runs
   std::atomic<bool> stop{false};
   std::unique_ptr<Worker[]> workers;
 
@@ -331,6 +333,10 @@ bool StepExecutor::is_parked(unsigned w) const {
 void StepExecutor::set_park_hook(std::function<void(unsigned w)> hook) {
   std::lock_guard<std::mutex> guard(impl_->park_hook_lock);
   impl_->park_hook = std::move(hook);
+}
+
+void StepExecutor::set_dispatch_hook(std::function<void()> hook) {
+  impl_->dispatch_hook = std::move(hook);
 }
 
 int64_t StepExecutor::parked_at_ns(unsigned w) const {

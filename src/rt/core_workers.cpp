@@ -46,6 +46,8 @@ void CoreWorkers::start() {
         workers_[c]->wake.notify_all();
       }
     });
+    // The AI threads on lent cores run anyway: they watch for a stalled keeper between pieces.
+    ai_->set_watchdog([this] { take_over_stalled_ticks(); });
     ai_driver_ = std::thread([this] { ai_driver_main(); });
   }
 }
@@ -58,6 +60,7 @@ void CoreWorkers::stop() {
   ai_wake_.notify_all();
   for (auto& w : workers_) w->thread.join();
   if (ai_driver_.joinable()) ai_driver_.join();
+  if (ai_ != nullptr) ai_->set_watchdog(nullptr);
   started_ = false;
 }
 

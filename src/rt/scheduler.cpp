@@ -162,6 +162,7 @@ LiveCounters Scheduler::live() const {
   l.ran_busy_ns = live_ran_busy_ns_.load(std::memory_order_relaxed);
   l.ai_failures = workers_.ai_failures();
   l.ai_stopped = workers_.ai_stopped();
+  l.tick_takeovers = workers_.tick_takeovers();
   return l;
 }
 

@@ -335,6 +335,37 @@ TEST(SchedulerEndToEnd, AStalledKeeperHandsItsTicksToAnotherCore) {
   for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
 }
 
+// With no slot submitted during the stall, the AI threads on the lent core notice it between their
+// pieces and hand the ticks over: the task that holds the keeper ends when they have (5 s at most).
+TEST(SchedulerEndToEnd, TheAiOnALentCoreNoticesAStalledKeeper) {
+  if (test_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs";
+  auto model = RecentQuantileModel::create({});
+  ASSERT_TRUE(model);
+  SchedulerConfig config;
+  config.cpus = test_cpus();
+  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
+  auto created = Scheduler::create(config, make_static_policy(1), *model, &ai);
+  ASSERT_TRUE(created) << created.error().message;
+  Scheduler& scheduler = **created;
+  scheduler.start();
+  std::this_thread::sleep_for(milliseconds(5));  // core 0 the RAN's, the others lent
+  const uint64_t steps_before = ai.steps();
+  const Clock::time_point t0 = Clock::now() + milliseconds(1);
+  auto blocker = std::make_unique<SlotTaskGraph>(0, 0, t0, t0 + std::chrono::seconds(10));
+  std::atomic<bool> noticed{false};
+  blocker->add(RanTaskType::other, predict::missing_features(), [&] {
+    const Clock::time_point give_up = Clock::now() + std::chrono::seconds(5);
+    while (scheduler.live().tick_takeovers == 0 && Clock::now() < give_up) {
+    }
+    noticed.store(scheduler.live().tick_takeovers > 0);
+  });
+  scheduler.submit(std::move(blocker));
+  EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(30)));
+  scheduler.stop();
+  EXPECT_TRUE(noticed.load()) << "nothing noticed the keeper held for 5 s";
+  EXPECT_GT(ai.steps(), steps_before);
+}
+
 // The same with the RAN threads at a real-time priority where the OS grants one (root or
 // CAP_SYS_NICE); elsewhere it runs at normal priority and says so.
 TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {

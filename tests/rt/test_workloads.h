@@ -56,6 +56,9 @@ class TestDotProductAiWorkload final : public AiWorkload {
   void resume_core(unsigned c) override { executor_.resume(c); }
   bool parked(unsigned c) const override { return executor_.is_parked(c); }
   void set_background(bool background) override { executor_.set_background(background); }
+  void set_watchdog(std::function<void()> check) override {
+    executor_.set_dispatch_hook(std::move(check));
+  }
   uint64_t busy_ns() const override { return busy_ns_.load(std::memory_order_relaxed); }
   uint64_t steps() const override { return steps_.load(std::memory_order_relaxed); }
 

@@ -43,6 +43,10 @@ class StepExecutor {
   /// waits for cores to come back can be woken from there: same CPU, no cross-CPU interrupt. Once
   /// this returns, no call of the previous hook is in progress.
   void set_park_hook(std::function<void(unsigned w)> hook);
+  /// Calls `hook()` at the start of every parallel_for, on the calling thread (empty: none): a
+  /// cheap check that runs every few tens of microseconds while steps run. Set it while no
+  /// parallel_for runs.
+  void set_dispatch_hook(std::function<void()> hook);
   /// Runs every worker thread at the lowest priority (Linux SCHED_IDLE: any other thread on its
   /// CPU preempts it at once) or back at normal priority. For a caller that lends the workers
   /// only CPU time nobody else wants.

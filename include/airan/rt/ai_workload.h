@@ -37,6 +37,11 @@ class AiWorkload {
   /// tens of microseconds in a VM). Empty: none. Once this returns no previous call is running.
   virtual void set_park_listener(std::function<void(unsigned c)> on_parked) { (void)on_parked; }
 
+  /// Has `check()` called on the AI's own threads every few tens of microseconds of AI work (at
+  /// each dispatch of parallel work within a step), so that the runtime can watch the RAN from a
+  /// lent core, which runs anyway. `check` is cheap. Empty: none. Set while no step runs.
+  virtual void set_watchdog(std::function<void()> check) { (void)check; }
+
   /// Runs the AI threads at the lowest priority (any other thread on their CPU preempts them at
   /// once) or back at normal priority. The runtime asks for it while cores are split between RAN
   /// and AI, so that a RAN thread at normal priority (no real-time priority granted) still gets

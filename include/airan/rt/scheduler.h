@@ -65,6 +65,7 @@ struct LiveCounters {
   uint64_t ran_busy_ns = 0;      ///< Σ duration of the completed RAN tasks, ns
   uint64_t ai_failures = 0;      ///< AI steps that threw
   bool ai_stopped = false;       ///< AI work stopped after max_ai_failures failed steps in a row
+  uint64_t tick_takeovers = 0;   ///< ticks handed from a stalled keeper to another core
 };
 
 class Scheduler {
