@@ -102,9 +102,11 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
         rt::RealtimePriorities::from_base(o.realtime_priority).submitter);
     rt::set_timer_slack_ns(1);
     for (size_t k = 0; k < slots; ++k) {
-      // The slot's samples are complete at its end; hand it over shortly before, as a front end.
+      // The slot's samples are complete at its end; the front end hands slots over shortly before
+      // the first of each kHandoverSlots is complete.
       const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
-      std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+      if (k % kHandoverSlots == 0)
+        std::this_thread::sleep_until(release - std::chrono::microseconds(100));
       // Every receiver busy means slots pile up far past their deadlines: wait for one to close.
       const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
       while (!source.receiver_free() && rt::Clock::now() < give_up) {

@@ -305,8 +305,8 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     prev = now;
   };
 
-  // Feed: slot n's samples are complete at t0 + (n+1) dt; it is handed over shortly before, as a
-  // front end would, and released then.
+  // Feed: slot n's samples are complete at t0 + (n+1) dt, when it is released; the front end hands
+  // slots over kHandoverSlots at a time, shortly before the first of them is complete.
   rt::Clock::time_point next_status = t0 + std::chrono::seconds(1);
   bool warned_reject = false;
   {
@@ -321,7 +321,9 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
         r.interrupted = true;
         break;
       }
-      std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+      if (n % kHandoverSlots == 0) {
+        std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+      }
       while (rt::Clock::now() >= next_status) {
         add_row(take_sample(next_status));
         next_status += std::chrono::seconds(1);
