@@ -299,6 +299,15 @@ bool CoreWorkers::take_over_stalled_ticks() {
       now - keeper_seen_ns_.load(std::memory_order_relaxed) < stall) {
     return false;
   }
+  // A keeper in a task is taken as stalled only once the task has run twice its prediction (a
+  // high quantile of its duration): a long task is not a stall.
+  const Worker& keeper_worker = *workers_[0];
+  const int64_t task_start = keeper_worker.running_start_ns.load(std::memory_order_acquire);
+  if (task_start != 0 &&
+      now - task_start <
+          std::max(stall, 2 * keeper_worker.running_predicted_ns.load(std::memory_order_relaxed))) {
+    return false;
+  }
   unsigned keeper = 0;
   if (!ticker_.compare_exchange_strong(keeper, 1, std::memory_order_acq_rel)) return false;
   takeovers_.fetch_add(1, std::memory_order_relaxed);

@@ -134,6 +134,44 @@ TEST(CoreWorkers, RunningOutOfWorkMakesTheTickDue) {
   workers.stop();
 }
 
+// A keeper held in a task is taken as stalled only once the task has run twice its prediction: a
+// long task is not a stall. Two cores; the test thread plays the slot submitter.
+TEST(CoreWorkers, AKeeperInALongTaskIsStalledOnlyPastTwiceItsPrediction) {
+  const std::vector<int> cpus = first_cpus(2);
+  if (cpus.size() < 2) GTEST_SKIP() << "needs 2 CPUs";
+  for (const int64_t predicted_ms : {1000, 1}) {
+    SCOPED_TRACE(predicted_ms);
+    EdfQueue queue;
+    CoreWorkersConfig config{cpus, true, std::chrono::microseconds(20)};
+    config.stall_after = std::chrono::microseconds(250);
+    config.control_tick = [](Clock::time_point now) { return now + std::chrono::microseconds(50); };
+    CoreWorkers workers(config, queue, nullptr);
+    std::vector<unsigned> parked;
+    workers.apply({1, false}, parked);  // core 0, the keeper's, alone serves the RAN
+    workers.start();
+    workers.request_tick();
+    const Clock::time_point t0 = Clock::now();
+    SlotTaskGraph g(0, 1, t0, t0 + seconds(60));
+    std::atomic<bool> release{false};
+    g.add(RanTaskType::other, predict::missing_features(), [&release] {
+      while (!release.load()) {
+      }
+    });
+    g.task(0).predicted_ns = predicted_ms * 1'000'000;
+    g.arm();
+    queue.push(&g.task(0));
+    workers.wake_ran_workers();
+    ASSERT_TRUE(eventually([&] { return workers.running_count() == 1; }));
+    std::this_thread::sleep_for(milliseconds(20));  // 20 ms into the task
+    const bool took_over = workers.take_over_stalled_ticks();
+    release.store(true);
+    EXPECT_TRUE(eventually([&] { return g.done(); }));
+    workers.stop_ticks();
+    workers.stop();
+    EXPECT_EQ(took_over, predicted_ms < 10) << "the keeper has run its task for 20 ms";
+  }
+}
+
 // One core's AI worker that is in a piece whenever its core is reclaimed: it parks only when the
 // test ends the piece, then wakes the core's RAN worker through the park listener.
 class PieceGatedAi final : public AiWorkload {
