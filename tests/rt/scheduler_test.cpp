@@ -268,23 +268,44 @@ TEST(SchedulerEndToEnd, ReactiveLendsBackAfterItsQuietTicks) {
   EXPECT_TRUE(result->crc_ran);
 }
 
+// A started runtime on the test CPUs under static(1): core 0, the keeper's, serves the RAN alone
+// and the others are lent to a small AI workload.
+struct KeeperOnlyRuntime {
+  KeeperOnlyRuntime()
+      : model(RecentQuantileModel::create({})),
+        ai(static_cast<unsigned>(test_cpus().size()), 16, 16) {
+    if (!model) {
+      error = model.error().message;
+      return;
+    }
+    SchedulerConfig config;
+    config.cpus = test_cpus();
+    auto created = Scheduler::create(config, make_static_policy(1), *model, &ai);
+    if (!created) {
+      error = created.error().message;
+      return;
+    }
+    scheduler = std::move(*created);
+    scheduler->start();
+    std::this_thread::sleep_for(milliseconds(5));  // the first ticks have split the cores
+  }
+  Expected<RecentQuantileModel> model;
+  testing::TestDotProductAiWorkload ai;
+  std::unique_ptr<Scheduler> scheduler;  // last: stops before the AI workload goes
+  std::string error;
+};
+
 // A keeper that stops running (here: held in a task, as a vCPU the hypervisor deschedules holds
-// it) while its core is the only one the RAN has: the slot submitter hands the ticks to core 1's
-// worker, the RAN gets core 1 as well, and the slots released meanwhile are decoded there. The
-// task holds the keeper until they are (5 s at most: without the hand-over they would wait for
-// it). Once the keeper runs again, the split is the policy's again.
+// it) while its core is the only one the RAN has: the slot submitter (or the AI threads on the
+// lent core) hands the ticks to core 1's worker, the RAN gets core 1 as well, and the slots
+// released meanwhile are decoded there. The task holds the keeper until they are (5 s at most:
+// without the hand-over they would wait for it). Once the keeper runs again, the split is the
+// policy's again.
 TEST(SchedulerEndToEnd, AStalledKeeperHandsItsTicksToAnotherCore) {
   if (test_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs";
-  auto model = RecentQuantileModel::create({});
-  ASSERT_TRUE(model);
-  SchedulerConfig config;
-  config.cpus = test_cpus();
-  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
-  auto created = Scheduler::create(config, make_static_policy(1), *model, &ai);
-  ASSERT_TRUE(created) << created.error().message;
-  Scheduler& scheduler = **created;
-  scheduler.start();
-  std::this_thread::sleep_for(milliseconds(5));  // core 0 the RAN's, the others lent
+  KeeperOnlyRuntime run;
+  ASSERT_TRUE(run.scheduler) << run.error;
+  Scheduler& scheduler = *run.scheduler;
 
   const unsigned slots = 20;  // released 2-12 ms into the stall
   std::atomic<int64_t> stall_end{0};
@@ -339,17 +360,10 @@ TEST(SchedulerEndToEnd, AStalledKeeperHandsItsTicksToAnotherCore) {
 // pieces and hand the ticks over: the task that holds the keeper ends when they have (5 s at most).
 TEST(SchedulerEndToEnd, TheAiOnALentCoreNoticesAStalledKeeper) {
   if (test_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs";
-  auto model = RecentQuantileModel::create({});
-  ASSERT_TRUE(model);
-  SchedulerConfig config;
-  config.cpus = test_cpus();
-  testing::TestDotProductAiWorkload ai(static_cast<unsigned>(config.cpus.size()), 16, 16);
-  auto created = Scheduler::create(config, make_static_policy(1), *model, &ai);
-  ASSERT_TRUE(created) << created.error().message;
-  Scheduler& scheduler = **created;
-  scheduler.start();
-  std::this_thread::sleep_for(milliseconds(5));  // core 0 the RAN's, the others lent
-  const uint64_t steps_before = ai.steps();
+  KeeperOnlyRuntime run;
+  ASSERT_TRUE(run.scheduler) << run.error;
+  Scheduler& scheduler = *run.scheduler;
+  const uint64_t steps_before = run.ai.steps();
   const Clock::time_point t0 = Clock::now() + milliseconds(1);
   auto blocker = std::make_unique<SlotTaskGraph>(0, 0, t0, t0 + std::chrono::seconds(10));
   std::atomic<bool> noticed{false};
@@ -363,7 +377,7 @@ TEST(SchedulerEndToEnd, TheAiOnALentCoreNoticesAStalledKeeper) {
   EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(30)));
   scheduler.stop();
   EXPECT_TRUE(noticed.load()) << "nothing noticed the keeper held for 5 s";
-  EXPECT_GT(ai.steps(), steps_before);
+  EXPECT_GT(run.ai.steps(), steps_before);
 }
 
 // The same with the RAN threads at a real-time priority where the OS grants one (root or
