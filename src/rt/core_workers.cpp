@@ -346,7 +346,6 @@ void CoreWorkers::set_worker_priority(Worker& w, bool shared) {
 void CoreWorkers::execute(Worker& w, RanTask& task) {
   SlotTaskGraph& graph = *task.graph;
   const Clock::time_point start = Clock::now();
-  if (w.core == 0) keeper_seen_ns_.store(to_ns(start), std::memory_order_relaxed);
   w.running_graph.store(&graph, std::memory_order_relaxed);
   w.running_predicted_ns.store(task.predicted_ns, std::memory_order_relaxed);
   w.running_start_ns.store(to_ns(start), std::memory_order_release);

@@ -22,8 +22,8 @@
 //
 // A keeper whose vCPU the hypervisor deschedules for milliseconds would stop the ticks, and with
 // them the admission of slots and any reclaim, while its core is the only one the RAN holds: the
-// slot submitter, which runs every slot anyway, then hands the ticks to core 1's worker, and the
-// scheduler gives the RAN one more core until the keeper runs again.
+// slot submitter and the AI threads on lent cores, which run anyway, then hand the ticks to core
+// 1's worker, and the scheduler gives the RAN one more core until the keeper runs again.
 
 #include <atomic>
 #include <chrono>
@@ -128,9 +128,9 @@ class CoreWorkers {
   void request_tick();
   /// Waits for a tick in progress to end and runs no other (before the runtime is torn down).
   void stop_ticks();
-  /// For a thread that runs anyway (the slot submitter): when the keeper is stalled (see
-  /// CoreWorkersConfig::stall_after), hands the ticks to core 1's worker, which keeps them until
-  /// the keeper runs again. True when it handed them over now.
+  /// For threads that run anyway (the slot submitter, the AI's watchdog): when the keeper is
+  /// stalled (see CoreWorkersConfig::stall_after), hands the ticks to core 1's worker, which keeps
+  /// them until the keeper runs again. True when it handed them over now.
   bool take_over_stalled_ticks();
   /// True while the ticks are handed over: core 0, the keeper's, is taken as unavailable.
   bool keeper_stalled() const { return ticker_.load(std::memory_order_acquire) != 0; }
@@ -191,7 +191,7 @@ class CoreWorkers {
   alignas(64) std::atomic<int64_t> next_tick_ns_{0};  // when the control tick is next due
   std::atomic<bool> ticking_{false};                  // a worker runs the tick (or ticks stopped)
   std::atomic<unsigned> ticker_{0};  // the core whose worker keeps the ticks: 0, or 1 in a stall
-  alignas(64) std::atomic<int64_t> keeper_seen_ns_{0};  // core 0's worker last ran (loop, task)
+  alignas(64) std::atomic<int64_t> keeper_seen_ns_{0};  // core 0's worker's last loop pass
   std::atomic<uint64_t> takeovers_{0};
   WakeSignal ai_wake_;
   std::thread ai_driver_;
