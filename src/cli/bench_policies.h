@@ -35,6 +35,11 @@ struct PolicyBenchOptions {
   unsigned period_us = 50;          ///< scheduler tick period
   double deadline_slots = 3;        ///< task deadline after the slot's release, in slots
   unsigned reserve_ahead_us = 100;  ///< predictive: reserve for slots released within this
+  /// Rounds of the policy list, each started one policy later (round r runs policies r, r+1, ...
+  /// wrapping), so that no policy always runs first: on a shared host the stalls a run meets
+  /// drift over a process's life, and a fixed order would bias the comparison. Rows sum the
+  /// rounds.
+  unsigned rounds = 1;
 };
 
 struct PolicyBenchRow {
@@ -60,10 +65,16 @@ struct PolicyBenchRow {
   uint64_t abandoned = 0;        ///< slots still in flight when the run stopped
   uint64_t tick_takeovers = 0;   ///< ticks handed from a stalled keeper to another core
   double wall_s = 0;
+  double ai_busy_core_s = 0;   ///< core time AI ran
+  double lendable_core_s = 0;  ///< core time the RAN did not use (reclaimed_fraction's base)
+  /// Slots with a deadline miss in each round, in round order. Over several rounds the counts
+  /// above are sums, reclaimed_fraction and ai_tokens_per_s are over the rounds' total time, and
+  /// the p99 latencies are the worst round's.
+  std::vector<uint64_t> misses_by_round;
 };
 
-/// Runs the benchmark; one row per policy, then the sweep points. Error: invalid option (named)
-/// or setup failure.
+/// Runs the benchmark; one row per policy (over every round), then the sweep points. Error: invalid
+/// option (named) or setup failure.
 Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions& options);
 
 /// One predictor's best sweep point within a miss budget.
@@ -79,5 +90,18 @@ struct EqualMissPoint {
 /// rate is at most `miss_budget`: the reclaimed fraction each predictor buys at equal misses.
 std::vector<EqualMissPoint> best_within_misses(const std::vector<PolicyBenchRow>& rows,
                                                double miss_budget);
+
+/// One goal of the runtime (issue 3), checked on a benchmark's rows.
+struct PolicyGoalCheck {
+  std::string goal;      ///< what is checked, in words
+  bool checked = false;  ///< the rows it needs were run
+  bool met = false;
+  std::string measured;  ///< the numbers it was decided on
+};
+
+/// The runtime's goals on one benchmark's rows: `predictive` misses no more slots than `ran-only`
+/// plus 1e-4 of them, reclaims >= 80 % of idle core time and parks AI within 50 us (p99);
+/// `shared-naive` misses more slots than `ran-only`.
+std::vector<PolicyGoalCheck> check_policy_goals(const std::vector<PolicyBenchRow>& rows);
 
 }  // namespace airan::cli
