@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/engine_ai_workload.h"
 #include "cli/pusch_slot_source.h"
+#include "cli/slot_handover.h"
 
 namespace airan::cli {
 namespace {
@@ -102,11 +103,10 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
         rt::RealtimePriorities::from_base(o.realtime_priority).submitter);
     rt::set_timer_slack_ns(1);
     for (size_t k = 0; k < slots; ++k) {
-      // The slot's samples are complete at its end; the front end hands slots over shortly before
-      // the first of each kHandoverSlots is complete.
+      // The slot's samples are complete at its end; the front end hands slots over
+      // kHandoverSlots at a time, from the first one's grant slot on.
       const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
-      if (k % kHandoverSlots == 0)
-        std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+      if (k % kHandoverSlots == 0) std::this_thread::sleep_until(handover_time(release, dt, o.k2));
       // Every receiver busy means slots pile up far past their deadlines: wait for one to close.
       const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
       while (!source.receiver_free() && rt::Clock::now() < give_up) {
@@ -266,6 +266,7 @@ Expected<std::vector<PolicyBenchRow>> run_policy_bench(const PolicyBenchOptions&
   so.ue_peak_mbps = o.ue_peak_mbps;
   so.slots = o.slots;
   so.seed = o.seed;
+  so.pool = receivers_needed(o.k2, o.deadline_slots);
   auto source = PuschSlotSource::create(so);
   if (!source) return source.error();
   // Warm-up, not reported: the first run would otherwise also pay for first-touch page faults of
@@ -480,6 +481,10 @@ void add_bench_policies_command(CLI::App& bench) {
                   "Deadline after the slot's samples are complete, in slots (tighter: predictions "
                   "matter more)")
       ->check(CLI::Range(0.1, 16.0));
+  cmd->add_option("--k2", o.k2,
+                  "Uplink grant lead in slots: the runtime gets each slot's task graph this many "
+                  "slots before the slot (its tasks still wait for its samples)")
+      ->check(CLI::Range(0u, 32u));
   cmd->add_option("--period-us", o.period_us, "Scheduler tick period (us)")
       ->check(CLI::Range(1u, 10000u));
   cmd->add_option("--realtime-priority", o.realtime_priority,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "airan/common/expected.h"
+#include "cli/slot_handover.h"
 
 namespace airan::cli {
 
@@ -35,6 +36,7 @@ struct PolicyBenchOptions {
   unsigned period_us = 50;          ///< scheduler tick period
   double deadline_slots = 3;        ///< task deadline after the slot's release, in slots
   unsigned reserve_ahead_us = 100;  ///< predictive: reserve for slots released within this
+  unsigned k2 = kDefaultK2;         ///< uplink grant lead, slots (see handover_time)
   /// Rounds of the policy list, each started one policy later (round r runs policies r, r+1, ...
   /// wrapping), so that no policy always runs first: on a shared host the stalls a run meets
   /// drift over a process's life, and a fixed order would bias the comparison. Rows sum the

@@ -30,12 +30,6 @@
 
 namespace airan::cli {
 
-/// Slots the emulated front end hands to the runtime per wake-up, each before its samples are
-/// complete (the MAC schedules an uplink slot k2 >= 1 slots ahead, so its task graph can be known
-/// early; the runtime releases the tasks at the samples' time). One wake-up a slot cost the lent
-/// core it lands on about 25 µs (a timer wake-up in this VM), 5 % of that core.
-inline constexpr unsigned kHandoverSlots = 2;
-
 struct PuschSlotSourceOptions {
   ran::CellConfig cell;      ///< default: 30 kHz, 20 MHz, 2 RX
   unsigned ues = 4;          ///< emulated UEs (1..16)

@@ -46,6 +46,8 @@ cell:
   ue_peak_mbps: 8       # offered uplink rate per UE at 100 % load
   snr_min_db: 12        # SNR of the weakest UE
   snr_max_db: 28        # SNR of the strongest UE
+  k2: 7                 # uplink grant lead, slots: the runtime gets each slot's tasks from
+                        # its grant on (they wait for the slot's samples)
 
 load:
   profile: ramp         # ramp (min -> max -> min over the run) | diurnal | flat (max)
@@ -289,6 +291,10 @@ std::vector<RunConfigField> make_fields() {
                            [](C& c) -> double& { return c.cell.snr_min_db; }));
   f.push_back(double_field("cell.snr_max_db", "--snr-max", "SNR of the strongest UE (dB)",
                            [](C& c) -> double& { return c.cell.snr_max_db; }));
+  f.push_back(integer_field<unsigned>(
+      "cell.k2", "--k2",
+      "Uplink grant lead in slots (0..32): the runtime gets each slot's tasks from its grant on",
+      [](C& c) -> unsigned& { return c.cell.k2; }));
   f.push_back(string_field("load.profile", "--profile", "ramp | diurnal | flat",
                            [](C& c) -> std::string& { return c.load.profile; }));
   f.push_back(double_field("load.min", "--load-min", "Lowest load of the profile (0..1)",
@@ -564,6 +570,7 @@ Status validate(const RunConfig& c) {
   }
   if (Status s = range("cell.snr_min_db", c.cell.snr_min_db, -10, 40); !s) return s;
   if (Status s = range("cell.snr_max_db", c.cell.snr_max_db, c.cell.snr_min_db, 40); !s) return s;
+  if (Status s = range("cell.k2", c.cell.k2, 0, 32); !s) return s;
 
   if (c.load.profile != "ramp" && c.load.profile != "diurnal" && c.load.profile != "flat") {
     return Error{"load.profile: unknown \"" + c.load.profile +

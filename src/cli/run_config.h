@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "airan/common/expected.h"
+#include "cli/slot_handover.h"
 
 namespace airan::cli {
 
@@ -50,6 +51,8 @@ struct RunConfig {
     std::string traffic = "poisson";  ///< full_buffer | poisson | bursty
     double ue_peak_mbps = 8;          ///< offered uplink rate per UE at 100 % load
     double snr_min_db = 12, snr_max_db = 28;
+    /// Uplink grant lead, slots (38.214 k2): the runtime gets a slot's task graph from its grant on
+    unsigned k2 = kDefaultK2;
   } cell;
 
   struct Load {

@@ -21,6 +21,7 @@
 #include "airan/rt/scheduler.h"
 #include "cli/engine_ai_workload.h"
 #include "cli/pusch_slot_source.h"
+#include "cli/slot_handover.h"
 
 namespace airan::cli {
 namespace {
@@ -206,8 +207,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   so.snr_max_db = config.cell.snr_max_db;
   so.load_levels = bank_levels(config);
   so.slots = config.load.slots_per_level;
-  // Slots in flight: released ones up to their deadline, plus margin for a late one.
-  so.pool = static_cast<unsigned>(config.runtime.deadline_slots) + 6;
+  so.pool = receivers_needed(config.cell.k2, config.runtime.deadline_slots);
   so.seed = config.seed;
   print("airan run: generating " + std::to_string(so.load_levels.size() * so.slots) +
         " emulated slots (" + std::to_string(so.load_levels.size()) + " load levels x " +
@@ -306,7 +306,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   };
 
   // Feed: slot n's samples are complete at t0 + (n+1) dt, when it is released; the front end hands
-  // slots over kHandoverSlots at a time, shortly before the first of them is complete.
+  // slots over kHandoverSlots at a time, from the first one's grant slot on (cell.k2).
   rt::Clock::time_point next_status = t0 + std::chrono::seconds(1);
   bool warned_reject = false;
   {
@@ -322,7 +322,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
         break;
       }
       if (n % kHandoverSlots == 0) {
-        std::this_thread::sleep_until(release - std::chrono::microseconds(100));
+        std::this_thread::sleep_until(handover_time(release, dt, config.cell.k2));
       }
       while (rt::Clock::now() >= next_status) {
         add_row(take_sample(next_status));

@@ -217,6 +217,12 @@ void CoreWorkers::ran_worker_main(Worker& w) {
       // Back from a stall: the keeper takes its ticks again.
       if (ticker_.load(std::memory_order_relaxed) != 0) ticker_.store(0, std::memory_order_release);
     }
+    // Core 1's worker, serving and so with no AI thread on its core to watch the keeper, watches
+    // it itself: it sleeps no longer than until a tick has been overdue for stall_after, then
+    // runs the tick (tick_if_due: any worker may) and takes the ticks over.
+    const bool watcher = config_.control_tick && w.core == 1 && !keeper_stalled() &&
+                         w.serving.load(std::memory_order_acquire);
+    if (watcher) take_over_stalled_ticks();
     const bool keeper = config_.control_tick && ticker_.load(std::memory_order_acquire) == w.core;
     // After a tick the loop starts over: a tick that reclaimed this core is followed by the wait
     // for the AI worker's park before any RAN task runs here (a task first would hold the AI
@@ -249,6 +255,9 @@ void CoreWorkers::ran_worker_main(Worker& w) {
     if (keeper) {
       // Sleep until the next tick (or a wake-up); one already due runs at once.
       if (const auto left = to_tick(Clock::now()); left.count() > 0) w.wake.wait_for(epoch, left);
+    } else if (watcher) {
+      w.wake.wait_for(epoch, std::max(to_tick(Clock::now()), std::chrono::nanoseconds(0)) +
+                                 config_.stall_after);
     } else {
       w.wake.wait(epoch);
     }

@@ -145,6 +145,9 @@ TEST(RunConfig, ValidationNamesTheField) {
   c.cell.ues = 0;
   expect_error_names(validate(c), "cell.ues");
   c = d;
+  c.cell.k2 = 33;  // 38.214: k2 is 0..32
+  expect_error_names(validate(c), "cell.k2");
+  c = d;
   c.api.listen = "localhost";
   expect_error_names(validate(c), "api.listen");
   c.api.listen = "127.0.0.1:8080";

@@ -271,7 +271,7 @@ TEST(SchedulerEndToEnd, ReactiveLendsBackAfterItsQuietTicks) {
 // A started runtime on the test CPUs under static(1): core 0, the keeper's, serves the RAN alone
 // and the others are lent to a small AI workload.
 struct KeeperOnlyRuntime {
-  KeeperOnlyRuntime()
+  explicit KeeperOnlyRuntime(std::unique_ptr<Policy> policy = make_static_policy(1))
       : model(RecentQuantileModel::create({})),
         ai(static_cast<unsigned>(test_cpus().size()), 16, 16) {
     if (!model) {
@@ -280,7 +280,7 @@ struct KeeperOnlyRuntime {
     }
     SchedulerConfig config;
     config.cpus = test_cpus();
-    auto created = Scheduler::create(config, make_static_policy(1), *model, &ai);
+    auto created = Scheduler::create(config, std::move(policy), *model, &ai);
     if (!created) {
       error = created.error().message;
       return;
@@ -380,6 +380,59 @@ TEST(SchedulerEndToEnd, TheAiOnALentCoreNoticesAStalledKeeper) {
   EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(30)));
   scheduler.stop();
   EXPECT_TRUE(noticed.load()) << "nothing noticed the keeper held for 5 s";
+}
+
+// With both cores serving the RAN (no AI thread runs) and the slots handed over before the stall
+// (released during it), only core 1's idle worker can notice: it wakes when a tick is overdue and
+// takes the ticks over, and the slots are decoded on core 1 while the keeper is held.
+TEST(SchedulerEndToEnd, AServingCoreNoticesAStalledKeeper) {
+  if (test_cpus().size() < 2) GTEST_SKIP() << "needs 2 CPUs";
+  KeeperOnlyRuntime run(make_ran_only_policy());
+  ASSERT_TRUE(run.scheduler) << run.error;
+  Scheduler& scheduler = *run.scheduler;
+  if (!scheduler.pinned()) GTEST_SKIP() << "workers not pinned: the keeper's core is unknown";
+
+  const unsigned slots = 10;
+  const testing::TestLdpcSlotFactory factory(2, 64, 3.0);
+  std::atomic<int64_t> stall_end{0};
+  const Clock::time_point t0 = Clock::now() + milliseconds(1);
+  const Clock::time_point deadline = t0 + std::chrono::seconds(10);
+  // Two blockers, one for each core: the one on core 0 holds the keeper until the slots are done
+  // (5 s at most), the other ends at once.
+  const int keeper_cpu = test_cpus()[0];  // here: a worker's own affinity is its CPU alone
+  auto blocker = std::make_unique<SlotTaskGraph>(0, 0, t0, deadline - std::chrono::seconds(1));
+  for (int i = 0; i < 2; ++i) {
+    blocker->add(RanTaskType::other, predict::missing_features(), [&] {
+      if (sched_getcpu() != keeper_cpu) return;
+      const Clock::time_point give_up = Clock::now() + std::chrono::seconds(5);
+      while (scheduler.live().slots_done < slots && Clock::now() < give_up) {
+      }
+      stall_end.store(to_ns(Clock::now()));
+    });
+  }
+  scheduler.submit(std::move(blocker));
+  std::vector<std::shared_ptr<testing::TestLdpcSlotResult>> results;
+  for (unsigned k = 1; k <= slots; ++k) {
+    const Clock::time_point release = t0 + milliseconds(2) + microseconds(500) * k;
+    results.push_back(std::make_shared<testing::TestLdpcSlotResult>());
+    scheduler.submit(factory.make_slot(0, k, release, deadline, results.back()));
+  }
+  EXPECT_TRUE(scheduler.wait_idle(std::chrono::seconds(30)));
+  scheduler.stop();
+
+  const RuntimeMetrics& m = scheduler.metrics();
+  EXPECT_GE(m.summary().tick_takeovers, 1u);
+  const int64_t run_start = to_ns(t0) - m.since_start_ns(t0);
+  unsigned during_stall = 0;
+  for (const TaskRecord& r : m.tasks()) {
+    if (r.slot != 0 && r.end_ns + run_start < stall_end.load()) {
+      ++during_stall;
+      EXPECT_EQ(r.core, 1u);
+    }
+  }
+  for (const TaskRecord& r : m.tasks()) std::fprintf(stderr, "DBG slot %llu core %u rel %lld start %lld end %lld stall_end %lld\n", (unsigned long long)r.slot, r.core, (long long)r.release_ns/1000, (long long)r.start_ns/1000, (long long)r.end_ns/1000, (long long)(stall_end.load() - run_start)/1000);
+  EXPECT_EQ(during_stall, slots * factory.tasks_per_slot());
+  for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
 }
 
 // The same with the RAN threads at a real-time priority where the OS grants one (root or

@@ -128,9 +128,10 @@ class CoreWorkers {
   void request_tick();
   /// Waits for a tick in progress to end and runs no other (before the runtime is torn down).
   void stop_ticks();
-  /// For threads that run anyway (the slot submitter, the AI's watchdog): when the keeper is
-  /// stalled (see CoreWorkersConfig::stall_after), hands the ticks to core 1's worker, which keeps
-  /// them until the keeper runs again. True when it handed them over now.
+  /// For threads that run anyway (the slot submitter, the AI's watchdog, core 1's worker while it
+  /// serves): when the keeper is stalled (see CoreWorkersConfig::stall_after), hands the ticks to
+  /// core 1's worker, which keeps them until the keeper runs again. True when it handed them over
+  /// now.
   bool take_over_stalled_ticks();
   /// True while the ticks are handed over: core 0, the keeper's, is taken as unavailable.
   bool keeper_stalled() const { return ticker_.load(std::memory_order_acquire) != 0; }
