@@ -153,6 +153,9 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.ai_busy_core_s = m.ai_busy_ns * 1e-9;
   row.lendable_core_s = (m.total_core_ns - m.ran_busy_ns) * 1e-9;
   row.misses_by_round = {row.misses};
+  row.park_ns = s.metrics().park_latencies_ns();
+  row.reclaim_ns = s.metrics().reclaim_latencies_ns();
+  for (const rt::SlotRecord& r : s.metrics().slots()) row.slot_ns.push_back(r.latency_ns);
   (void)closed0;
   (*scheduler).reset();  // before the AI workload and the durations model
   if (recording) *record = recording->trace();
@@ -175,10 +178,15 @@ void add_round(PolicyBenchRow& total, const PolicyBenchRow& r) {
   total.lendable_core_s += r.lendable_core_s;
   total.reclaimed_fraction =
       total.lendable_core_s > 0 ? total.ai_busy_core_s / total.lendable_core_s : 0.0;
-  total.park_p99_us = std::max(total.park_p99_us, r.park_p99_us);
-  total.reclaim_p99_us = std::max(total.reclaim_p99_us, r.reclaim_p99_us);
-  total.slot_p99_us = std::max(total.slot_p99_us, r.slot_p99_us);
-  total.slot_p50_us = std::max(total.slot_p50_us, r.slot_p50_us);
+  const auto pool = [](std::vector<int64_t>& into, const std::vector<int64_t>& more) {
+    into.insert(into.end(), more.begin(), more.end());
+    return rt::summarize_ns(into);
+  };
+  total.park_p99_us = pool(total.park_ns, r.park_ns).p99_us;
+  total.reclaim_p99_us = pool(total.reclaim_ns, r.reclaim_ns).p99_us;
+  const rt::LatencySummary slot = pool(total.slot_ns, r.slot_ns);
+  total.slot_p99_us = slot.p99_us;
+  total.slot_p50_us = slot.p50_us;
   total.realtime = total.realtime && r.realtime;
   total.tbs += r.tbs;
   total.tbs_ok += r.tbs_ok;
@@ -537,7 +545,7 @@ void add_bench_policies_command(CLI::App& bench) {
           r.misses_by_round.size() > 1 ? join_rounds(r.misses_by_round).c_str() : "");
     }
     if (o.rounds > 1) {
-      std::printf("(%u rounds, each starting one policy later; p99 columns: the worst round)\n",
+      std::printf("(%u rounds, each starting one policy later; latencies over every round)\n",
                   o.rounds);
     }
     for (const PolicyGoalCheck& g : check_policy_goals(*rows)) {

@@ -71,8 +71,9 @@ struct PolicyBenchRow {
   double lendable_core_s = 0;  ///< core time the RAN did not use (reclaimed_fraction's base)
   /// Slots with a deadline miss in each round, in round order. Over several rounds the counts
   /// above are sums, reclaimed_fraction and ai_tokens_per_s are over the rounds' total time, and
-  /// the p99 latencies are the worst round's.
+  /// the latency quantiles are over every round's samples (below).
   std::vector<uint64_t> misses_by_round;
+  std::vector<int64_t> park_ns, reclaim_ns, slot_ns;  ///< latency samples, ns
 };
 
 /// Runs the benchmark; one row per policy (over every round), then the sweep points. Error: invalid

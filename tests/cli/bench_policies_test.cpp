@@ -55,6 +55,7 @@ TEST(BenchPolicies, RoundsSumEachPolicysRunsInItsRow) {
     ASSERT_EQ(r.misses_by_round.size(), 3u);
     EXPECT_EQ(r.misses_by_round[0] + r.misses_by_round[1] + r.misses_by_round[2], r.misses);
     EXPECT_DOUBLE_EQ(r.miss_rate, static_cast<double>(r.misses) / r.slots);
+    EXPECT_EQ(r.slot_ns.size(), r.slots);  // the latency quantiles are over every round's slots
     EXPECT_GE(r.reclaimed_fraction, 0.0);
     EXPECT_LE(r.reclaimed_fraction, 1.0);
   }

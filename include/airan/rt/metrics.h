@@ -127,6 +127,7 @@ class RuntimeMetrics {
   const std::vector<SlotRecord>& slots() const { return slots_; }
   const std::vector<TickRecord>& ticks() const { return ticks_; }
   const std::vector<int64_t>& park_latencies_ns() const { return park_ns_; }
+  const std::vector<int64_t>& reclaim_latencies_ns() const { return reclaim_ns_; }
   uint64_t tick_count() const { return tick_count_; }
 
  private:
