@@ -67,6 +67,20 @@ bool OnlinePredictor::drifting(const CoverageWindow& w, double q) const {
   return w.coverage() < q - margin;
 }
 
+CoverageWindow& OnlinePredictor::window_of(std::string_view task) {
+  for (auto& w : windows_) {
+    if (w->task == task) return w->window;
+  }
+  windows_.push_back(
+      std::make_unique<TaskWindow>(TaskWindow{std::string(task), CoverageWindow(options_.window)}));
+  return windows_.back()->window;
+}
+
+void OnlinePredictor::add_task(std::string_view task) {
+  std::lock_guard lk(mutex_);
+  window_of(task);
+}
+
 void OnlinePredictor::record(std::string_view task, const FeatureVector& x, double actual_ns,
                              double predicted_ns) {
   const double q = model()->quantile();
@@ -77,20 +91,9 @@ void OnlinePredictor::record(std::string_view task, const FeatureVector& x, doub
       skipped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    TaskWindow* tw = nullptr;
-    for (auto& w : windows_) {
-      if (w->task == task) {
-        tw = w.get();
-        break;
-      }
-    }
-    if (!tw) {
-      windows_.push_back(std::make_unique<TaskWindow>(
-          TaskWindow{std::string(task), CoverageWindow(options_.window)}));
-      tw = windows_.back().get();
-    }
-    tw->window.add(x, actual_ns, predicted_ns);
-    drift = drifting(tw->window, q);
+    CoverageWindow& window = window_of(task);
+    window.add(x, actual_ns, predicted_ns);
+    drift = drifting(window, q);
   }
   if (drift && options_.background) {
     // Held otherwise by the retraining thread (awake then) or the destructor; the next drifting

@@ -7,7 +7,12 @@ namespace airan::rt {
 
 OnlineDurationModel::OnlineDurationModel(predict::OnlinePredictor& online,
                                          TaskDurationModel& fallback)
-    : online_(online), fallback_(fallback) {}
+    : online_(online), fallback_(fallback) {
+  // Every window now, not in the control tick at the first execution of each type.
+  for (size_t t = 0; t < kNumRanTaskTypes; ++t) {
+    online_.add_task(task_type_name(static_cast<RanTaskType>(t)));
+  }
+}
 
 double OnlineDurationModel::model_ns(RanTaskType type, const TaskFeatures& features) const {
   const auto model = online_.model();  // the snapshot stays valid while held

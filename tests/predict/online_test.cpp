@@ -63,6 +63,24 @@ size_t feed(OnlinePredictor& online, const Trace& t) {
   return misses;
 }
 
+TEST(OnlinePredictor, AnAddedTaskTypeHasAnEmptyWindowThatRecordFills) {
+  OnlineOptions o;
+  o.background = false;
+  o.window = 100;
+  OnlinePredictor online(train(test::synthetic_trace(3000, 1), 0.99), o);
+  online.add_task("crc");
+  online.add_task("crc");  // once only
+  auto c = online.coverage();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].task, "crc");
+  EXPECT_EQ(c[0].samples, 0u);
+  EXPECT_FALSE(c[0].drifting);
+  online.record("crc", missing_features(), 1000, 2000);
+  c = online.coverage();
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].samples, 1u);
+}
+
 TEST(OnlinePredictor, DetectsDriftAndRetrainsOnTheWindow) {
   const auto initial = train(test::synthetic_trace(30000, 1), 0.99);
   OnlineOptions o;

@@ -94,9 +94,9 @@ TEST(OnlineDurationModel, ObservationsDriveRetrainingWhenTheMachineSlowsDown) {
 
   // Another process now shares the core: every execution takes twice as long.
   observe_equalizations(model, 2000, 200.0, 9);
-  const auto coverage = online.coverage();
-  ASSERT_FALSE(coverage.empty());
-  EXPECT_TRUE(coverage[0].drifting);
+  for (const predict::TaskCoverage& c : online.coverage()) {
+    EXPECT_EQ(c.drifting, c.task == "equalization") << c.task;
+  }
   auto retrained = online.retrain_now();
   ASSERT_TRUE(retrained) << retrained.error().message;
   EXPECT_EQ(*retrained, 1u);
@@ -105,6 +105,19 @@ TEST(OnlineDurationModel, ObservationsDriveRetrainingWhenTheMachineSlowsDown) {
   eq.type = RanTaskType::equalization;
   eq.features = with_prbs(50);
   EXPECT_GE(model.predict_ns(eq), 10000);  // the new model covers the slower machine
+}
+
+// The windows exist before the first execution: none is allocated in the control tick.
+TEST(OnlineDurationModel, PreparesAWindowForEveryTaskType) {
+  predict::OnlinePredictor online(trained_model(), foreground_options(2000));
+  RecentQuantileModel fallback = fallback_model();
+  const OnlineDurationModel model(online, fallback);
+  const auto windows = online.coverage();
+  ASSERT_EQ(windows.size(), kNumRanTaskTypes);
+  for (size_t t = 0; t < kNumRanTaskTypes; ++t) {
+    EXPECT_EQ(windows[t].task, task_type_name(static_cast<RanTaskType>(t)));
+    EXPECT_EQ(windows[t].samples, 0u);
+  }
 }
 
 TEST(OnlineDurationModel, AnUntrainedModelLearnsEachTaskTypeFromItsOwnExecutions) {

@@ -94,6 +94,12 @@ class OnlinePredictor {
   /// Replaces the running model atomically (readers see the old or the new one, never a mix).
   void swap_model(std::shared_ptr<const QuantileTreeModel> next);
 
+  /// Allocates the window of task type `task` now, unless it has one. record() allocates it for
+  /// a type it has not seen: `window` samples, 3 MB at the default, whose first touch costs
+  /// milliseconds of page faults inside the runtime's control tick; add the known types before a
+  /// run.
+  void add_task(std::string_view task);
+
   /// Records one execution of task type `task`: features, measured and predicted duration (ns),
   /// the prediction made before it ran; wakes the background retraining when the task type
   /// drifts. Never blocks (the runtime's control tick calls it on a RAN core): while a retraining
@@ -119,6 +125,8 @@ class OnlinePredictor {
     CoverageWindow window;
   };
   bool drifting(const CoverageWindow& w, double q) const;
+  // The window of `task`, created if it has none; mutex_ held.
+  CoverageWindow& window_of(std::string_view task);
   void background_loop();
 
   OnlineOptions options_;
