@@ -307,25 +307,34 @@ TEST(SchedulerEndToEnd, AStalledKeeperHandsItsTicksToAnotherCore) {
   ASSERT_TRUE(run.scheduler) << run.error;
   Scheduler& scheduler = *run.scheduler;
 
-  const unsigned slots = 20;  // released 2-12 ms into the stall
+  const unsigned slots = 20;  // released 1-10 ms into the stall
   std::atomic<int64_t> stall_end{0};
+  std::atomic<bool> holding{false};
   const Clock::time_point t0 = Clock::now() + milliseconds(1);
   const Clock::time_point deadline = t0 + std::chrono::seconds(10);
   // An earlier deadline than the slots': EDF runs the blocker first even when a slow start admits
   // it together with them (CI under ASan once ran slots on core 0 before it).
   auto blocker = std::make_unique<SlotTaskGraph>(0, 0, t0, deadline - std::chrono::seconds(1));
   blocker->add(RanTaskType::other, predict::missing_features(), [&] {
+    holding.store(true);
     const Clock::time_point give_up = Clock::now() + std::chrono::seconds(5);
     while (scheduler.live().slots_done < slots && Clock::now() < give_up) {
     }
     stall_end.store(to_ns(Clock::now()));
   });
   scheduler.submit(std::move(blocker));
+  // The slots come once the keeper is held (a loaded machine may start the blocker late).
+  const Clock::time_point hold_give_up = Clock::now() + std::chrono::seconds(5);
+  while (!holding.load() && Clock::now() < hold_give_up) {
+    std::this_thread::sleep_for(microseconds(50));
+  }
+  ASSERT_TRUE(holding.load()) << "the blocker never ran";
+  const Clock::time_point t1 = Clock::now();
 
   const testing::TestLdpcSlotFactory factory(2, 64, 3.0);
   std::vector<std::shared_ptr<testing::TestLdpcSlotResult>> results;
   for (unsigned k = 1; k <= slots; ++k) {
-    const Clock::time_point release = t0 + milliseconds(2) + microseconds(500) * k;
+    const Clock::time_point release = t1 + microseconds(500) * (k + 1);
     std::this_thread::sleep_until(release - microseconds(100));
     results.push_back(std::make_shared<testing::TestLdpcSlotResult>());
     scheduler.submit(factory.make_slot(0, k, release, deadline, results.back()));
@@ -394,26 +403,34 @@ TEST(SchedulerEndToEnd, AServingCoreNoticesAStalledKeeper) {
 
   const unsigned slots = 10;
   const testing::TestLdpcSlotFactory factory(2, 64, 3.0);
-  std::atomic<int64_t> stall_end{0};
+  std::atomic<int64_t> hold_start{0}, stall_end{0};
   const Clock::time_point t0 = Clock::now() + milliseconds(1);
   const Clock::time_point deadline = t0 + std::chrono::seconds(10);
   // Two blockers, one for each core: the one on core 0 holds the keeper until the slots are done
-  // (5 s at most), the other ends at once.
+  // (5 s at most); the other ends once the hold has begun (ending at once, it could leave core 1
+  // free to run both before core 0 takes one).
   const int keeper_cpu = test_cpus()[0];  // here: a worker's own affinity is its CPU alone
   auto blocker = std::make_unique<SlotTaskGraph>(0, 0, t0, deadline - std::chrono::seconds(1));
   for (int i = 0; i < 2; ++i) {
     blocker->add(RanTaskType::other, predict::missing_features(), [&] {
-      if (sched_getcpu() != keeper_cpu) return;
       const Clock::time_point give_up = Clock::now() + std::chrono::seconds(5);
+      if (sched_getcpu() != keeper_cpu) {
+        while (hold_start.load() == 0 && Clock::now() < give_up) {
+        }
+        return;
+      }
+      hold_start.store(to_ns(Clock::now()));
       while (scheduler.live().slots_done < slots && Clock::now() < give_up) {
       }
       stall_end.store(to_ns(Clock::now()));
     });
   }
   scheduler.submit(std::move(blocker));
+  // Handed over now, released well after the hold has begun, even on a loaded machine.
+  const Clock::time_point first_release = t0 + milliseconds(20);
   std::vector<std::shared_ptr<testing::TestLdpcSlotResult>> results;
   for (unsigned k = 1; k <= slots; ++k) {
-    const Clock::time_point release = t0 + milliseconds(2) + microseconds(500) * k;
+    const Clock::time_point release = first_release + microseconds(500) * (k - 1);
     results.push_back(std::make_shared<testing::TestLdpcSlotResult>());
     scheduler.submit(factory.make_slot(0, k, release, deadline, results.back()));
   }
@@ -423,6 +440,8 @@ TEST(SchedulerEndToEnd, AServingCoreNoticesAStalledKeeper) {
   const RuntimeMetrics& m = scheduler.metrics();
   EXPECT_GE(m.summary().tick_takeovers, 1u);
   const int64_t run_start = to_ns(t0) - m.since_start_ns(t0);
+  ASSERT_NE(hold_start.load(), 0) << "no blocker ran on core 0";
+  EXPECT_LT(hold_start.load(), to_ns(first_release)) << "the hold began after the first release";
   unsigned during_stall = 0;
   for (const TaskRecord& r : m.tasks()) {
     if (r.slot != 0 && r.end_ns + run_start < stall_end.load()) {
@@ -430,7 +449,6 @@ TEST(SchedulerEndToEnd, AServingCoreNoticesAStalledKeeper) {
       EXPECT_EQ(r.core, 1u);
     }
   }
-  for (const TaskRecord& r : m.tasks()) std::fprintf(stderr, "DBG slot %llu core %u rel %lld start %lld end %lld stall_end %lld\n", (unsigned long long)r.slot, r.core, (long long)r.release_ns/1000, (long long)r.start_ns/1000, (long long)r.end_ns/1000, (long long)(stall_end.load() - run_start)/1000);
   EXPECT_EQ(during_stall, slots * factory.tasks_per_slot());
   for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
 }
