@@ -1,0 +1,116 @@
+// The emulated front end as the runtime polls it: each slot handed over from its grant on, as many
+// as are due at a poll; receivers busy mean a drop (airan run) or a later poll (bench).
+#include "cli/slot_feed.h"
+
+#include <gtest/gtest.h>
+
+#include "airan/rt/cpu_affinity.h"
+#include "airan/rt/policy.h"
+#include "airan/rt/recent_quantile_model.h"
+
+namespace airan::cli {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A slot source and a runtime that is never started: polls are driven by the test's own clock,
+// and submitted slots stay in the runtime's inbox.
+struct FeedRig {
+  explicit FeedRig(unsigned pool) : model(rt::RecentQuantileModel::create({})) {
+    PuschSlotSourceOptions so;
+    so.ues = 2;
+    so.slots = 10;
+    so.pool = pool;
+    auto created = PuschSlotSource::create(so);
+    if (!created) {
+      error = created.error().message;
+      return;
+    }
+    source = std::move(*created);
+    if (!model) {
+      error = model.error().message;
+      return;
+    }
+    rt::SchedulerConfig config;
+    config.cpus = rt::allowed_cpus();
+    auto s = rt::Scheduler::create(config, rt::make_ran_only_policy(), *model, nullptr);
+    if (!s) {
+      error = s.error().message;
+      return;
+    }
+    scheduler = std::move(*s);
+  }
+  ~FeedRig() {
+    scheduler.reset();
+    if (source) source->release_all();
+  }
+  std::unique_ptr<PuschSlotSource> source;
+  Expected<rt::RecentQuantileModel> model;
+  std::unique_ptr<rt::Scheduler> scheduler;
+  std::string error;
+};
+
+SlotFeedOptions options(rt::Clock::time_point t0, bool drop_when_busy) {
+  SlotFeedOptions o;
+  o.t0 = t0;
+  o.slots = 10;
+  o.k2 = 3;
+  o.drop_when_busy = drop_when_busy;
+  return o;
+}
+
+TEST(SlotFeed, HandsEachSlotOverFromItsGrantSlotOn) {
+  FeedRig rig(receivers_needed(3, 3));
+  ASSERT_TRUE(rig.scheduler) << rig.error;
+  const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::seconds(1);
+  const rt::Clock::duration dt = rig.source->slot_duration();
+  SlotFeed feed(*rig.source, *rig.scheduler, options(t0, true),
+                [](uint64_t n) { return static_cast<size_t>(n); });
+  // Slot 0 is released at t0 + dt and granted k2 = 3 slots before its slot: at t0 - 3 dt.
+  EXPECT_EQ(feed.poll(t0 - milliseconds(10)), t0 - 3 * dt);
+  EXPECT_EQ(feed.submitted(), 0u);
+  EXPECT_EQ(feed.poll(t0 - 3 * dt), t0 - 2 * dt);  // slot 0 now; slot 1 one slot later
+  EXPECT_EQ(feed.submitted(), 1u);
+  EXPECT_FALSE(feed.done());
+  // A late poll hands over everything due at once.
+  EXPECT_EQ(feed.poll(t0 + 2 * dt), t0 + 3 * dt);
+  EXPECT_EQ(feed.submitted(), 6u);  // slots 0-5: granted at t0 - 3 dt ... t0 + 2 dt
+  EXPECT_EQ(feed.poll(t0 + std::chrono::seconds(1)), rt::Clock::time_point::max());
+  EXPECT_EQ(feed.submitted(), 10u);
+  EXPECT_EQ(feed.dropped(), 0u);
+  EXPECT_TRUE(feed.done());
+  EXPECT_EQ(feed.first_rejection(), "");
+}
+
+TEST(SlotFeed, BusyReceiversDropTheSlotOrHoldItForALaterPoll) {
+  {
+    FeedRig rig(2);
+    ASSERT_TRUE(rig.scheduler) << rig.error;
+    const rt::Clock::time_point t0 = rt::Clock::now();
+    SlotFeed feed(*rig.source, *rig.scheduler, options(t0, true),
+                  [](uint64_t n) { return static_cast<size_t>(n); });
+    EXPECT_EQ(feed.poll(t0 + std::chrono::seconds(1)), rt::Clock::time_point::max());
+    EXPECT_EQ(feed.submitted(), 2u);
+    EXPECT_EQ(feed.dropped(), 8u);
+    EXPECT_TRUE(feed.done());
+    EXPECT_NE(feed.first_rejection().find("slot 2 rejected"), std::string::npos)
+        << feed.first_rejection();
+  }
+  FeedRig rig(2);
+  ASSERT_TRUE(rig.scheduler) << rig.error;
+  const rt::Clock::time_point t0 = rt::Clock::now();
+  SlotFeed feed(*rig.source, *rig.scheduler, options(t0, false),
+                [](uint64_t n) { return static_cast<size_t>(n); });
+  const rt::Clock::time_point now = t0 + std::chrono::seconds(1);
+  EXPECT_EQ(feed.poll(now), now);  // slot 2 waits for a receiver: ask again at the next poll
+  EXPECT_EQ(feed.submitted(), 2u);
+  EXPECT_EQ(feed.dropped(), 0u);
+  EXPECT_FALSE(feed.done());
+  feed.stop();
+  EXPECT_EQ(feed.poll(now), rt::Clock::time_point::max());
+  EXPECT_TRUE(feed.done());
+  EXPECT_EQ(feed.submitted(), 2u);
+}
+
+}  // namespace
+}  // namespace airan::cli
