@@ -169,7 +169,6 @@ LiveCounters Scheduler::live() const {
 Clock::time_point Scheduler::control_tick(Clock::time_point now) {
   if (!running_loop_.load(std::memory_order_acquire)) return now + config_.idle_wait;
   if (quiet_.exchange(false, std::memory_order_seq_cst)) next_tick_ = now;  // the schedule restarts
-  if (front_end_) next_handover_ = front_end_(now);
   const CoreAllocation before = workers_.allocation();
   tick(now);
   settled_ticks_ = workers_.allocation() == before ? settled_ticks_ + 1 : 0;
@@ -191,7 +190,6 @@ Clock::time_point Scheduler::control_tick(Clock::time_point now) {
                             policy_->lead_time() - config_.period,
                         nanoseconds(0), wait);
     }
-    if (next_handover_ - now < wait) wait = std::max(next_handover_ - now, nanoseconds(0));
     if (wait.count() > 0) {
       // A slot submitted before submit() could see the flag is found here (both seq_cst).
       quiet_.store(true, std::memory_order_seq_cst);

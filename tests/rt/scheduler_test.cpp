@@ -453,50 +453,6 @@ TEST(SchedulerEndToEnd, AServingCoreNoticesAStalledKeeper) {
   for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
 }
 
-// The loop polls its front end at every tick, and a quiet loop (nothing in flight) wakes for the
-// front end's next hand-over rather than sleeping out idle_wait: slots that only the front end
-// hands over all run, each handed over close to its time.
-TEST(SchedulerEndToEnd, TheLoopPollsItsFrontEndEvenWhenQuiet) {
-  auto model = RecentQuantileModel::create({});
-  ASSERT_TRUE(model);
-  SchedulerConfig config;
-  config.cpus = test_cpus();
-  config.idle_wait = milliseconds(200);
-  auto created = Scheduler::create(config, make_ran_only_policy(), *model, nullptr);
-  ASSERT_TRUE(created) << created.error().message;
-  Scheduler& s = **created;
-  const testing::TestLdpcSlotFactory factory(2, 64, 3.0);
-  constexpr unsigned kSlots = 5;
-  std::vector<std::shared_ptr<testing::TestLdpcSlotResult>> results;
-  for (unsigned k = 0; k < kSlots; ++k) {
-    results.push_back(std::make_shared<testing::TestLdpcSlotResult>());
-  }
-  const Clock::time_point t0 = Clock::now() + milliseconds(5);
-  unsigned next = 0;
-  int64_t worst_late_ns = 0;
-  std::atomic<unsigned> handed{0};
-  s.set_front_end([&](Clock::time_point now) {
-    while (next < kSlots) {
-      const Clock::time_point at = t0 + milliseconds(20) * next;  // the loop is quiet between
-      if (at > now) return at;
-      worst_late_ns = std::max<int64_t>(worst_late_ns, to_ns(now) - to_ns(at));
-      s.submit(factory.make_slot(0, next + 1, now + microseconds(100),
-                                 now + std::chrono::seconds(1), results[next]));
-      handed.store(++next);
-    }
-    return Clock::time_point::max();
-  });
-  s.start();
-  const Clock::time_point give_up = Clock::now() + std::chrono::seconds(5);
-  while (handed.load() < kSlots && Clock::now() < give_up)
-    std::this_thread::sleep_for(milliseconds(1));
-  EXPECT_TRUE(s.wait_idle(std::chrono::seconds(10)));
-  s.stop();
-  EXPECT_EQ(handed.load(), kSlots);
-  for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
-  EXPECT_LT(worst_late_ns, 50'000'000) << "a quiet loop slept past a hand-over";
-}
-
 // The same with the RAN threads at a real-time priority where the OS grants one (root or
 // CAP_SYS_NICE); elsewhere it runs at normal priority and says so.
 TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {

@@ -13,7 +13,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -80,14 +79,6 @@ class Scheduler {
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
-
-  /// The front end the control loop polls, set before start(): called at the start of every
-  /// control tick, by whichever worker runs it, it hands over (submit()) the slots whose time has
-  /// come and returns when the next one is due (Clock::time_point::max(): none). Polled, not fed
-  /// by a thread of its own: such a thread's timer fires only when its vCPU runs, and this VM's
-  /// host takes a vCPU away for milliseconds at a time; the ticks move to the other core then.
-  using FrontEnd = std::function<Clock::time_point(Clock::time_point now)>;
-  void set_front_end(FrontEnd front_end) { front_end_ = std::move(front_end); }
 
   /// Starts the workers, and with them the control loop.
   void start();
@@ -179,8 +170,6 @@ class Scheduler {
   uint64_t abandoned_slots_ = 0;
 
   Clock::time_point next_tick_{};  // the periodic schedule
-  FrontEnd front_end_;
-  Clock::time_point next_handover_ = Clock::time_point::max();  // the front end's next slot
   static constexpr unsigned kSettleTicks = 4;
   unsigned settled_ticks_ = 0;      // ticks in a row that left the allocation as it was
   std::atomic<bool> quiet_{false};  // the loop waits for a submission (or idle_wait)
