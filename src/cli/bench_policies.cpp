@@ -22,6 +22,7 @@
 #include "cli/commands.h"
 #include "cli/engine_ai_workload.h"
 #include "cli/pusch_slot_source.h"
+#include "cli/slot_feed.h"
 #include "cli/slot_handover.h"
 
 namespace airan::cli {
@@ -91,38 +92,17 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   if (!scheduler) return scheduler.error();
   rt::Scheduler& s = **scheduler;
 
-  const uint64_t closed0 = source.slots_closed(), tbs0 = source.tbs(), ok0 = source.tbs_ok(),
-                 err0 = source.stage_errors();
+  const uint64_t tbs0 = source.tbs(), ok0 = source.tbs_ok(), err0 = source.stage_errors();
+  SlotFeedOptions fo;
+  fo.t0 = rt::Clock::now() + std::chrono::milliseconds(2);
+  fo.slots = slots;
+  fo.k2 = o.k2;
+  fo.deadline_slots = o.deadline_slots;
+  fo.drop_when_busy = false;  // identical traffic for every policy: every slot runs
+  SlotFeed feed(source, s, fo, [](uint64_t n) { return static_cast<size_t>(n); });
+  s.set_tick_hook([&feed](rt::Clock::time_point now) { feed.hand_over_late(now); });
   s.start();
-  const auto dt = source.slot_duration();
-  const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::milliseconds(2);
-  uint64_t submitted = 0;
-  Status failure;
-  {
-    const rt::RealtimeScope realtime(
-        rt::RealtimePriorities::from_base(o.realtime_priority).submitter);
-    rt::set_timer_slack_ns(1);
-    for (size_t k = 0; k < slots; ++k) {
-      // The slot's samples are complete at its end; the front end hands slots over
-      // kHandoverSlots at a time, from the first one's grant slot on.
-      const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(k + 1);
-      if (k % kHandoverSlots == 0) std::this_thread::sleep_until(handover_time(release, dt, o.k2));
-      // Every receiver busy means slots pile up far past their deadlines: wait for one to close.
-      const auto give_up = rt::Clock::now() + std::chrono::seconds(10);
-      while (!source.receiver_free() && rt::Clock::now() < give_up) {
-        std::this_thread::sleep_for(std::chrono::microseconds(50));  // never spin at RT priority
-      }
-      const auto deadline =
-          release + std::chrono::duration_cast<rt::Clock::duration>(dt * o.deadline_slots);
-      auto graph = source.make_slot(k, release, deadline);
-      if (!graph) {
-        failure = graph.error();
-        break;
-      }
-      s.submit(std::move(*graph));
-      ++submitted;
-    }
-  }
+  run_feeder(feed, o.realtime_priority, [] { return true; });
   s.wait_idle(std::chrono::seconds(30));
   const bool realtime = s.realtime();
   s.stop();
@@ -132,7 +112,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.durations = tree ? "model" : "recent-quantile";
   row.quantile = tree ? tree->quantile() : quantile;
   row.slots = m.slots;
-  row.submitted = submitted;
+  row.submitted = feed.submitted();
   row.misses = m.missed_slots;
   row.task_misses = m.misses;
   row.miss_rate = m.miss_rate;
@@ -149,6 +129,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.stage_errors = source.stage_errors() - err0;
   row.abandoned = s.abandoned_slots();
   row.tick_takeovers = m.tick_takeovers;
+  row.feeder_backups = feed.backups();
   row.wall_s = m.wall_s;
   row.ai_busy_core_s = m.ai_busy_ns * 1e-9;
   row.lendable_core_s = (m.total_core_ns - m.ran_busy_ns) * 1e-9;
@@ -156,11 +137,16 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   row.park_ns = s.metrics().park_latencies_ns();
   row.reclaim_ns = s.metrics().reclaim_latencies_ns();
   for (const rt::SlotRecord& r : s.metrics().slots()) row.slot_ns.push_back(r.latency_ns);
-  (void)closed0;
   (*scheduler).reset();  // before the AI workload and the durations model
   if (recording) *record = recording->trace();
   source.release_all();  // receivers of abandoned slots (no task runs any more)
-  if (!failure) return Error{name + ": " + failure.message()};
+  if (const std::string rejected = feed.first_rejection(); !rejected.empty()) {
+    return Error{name + ": " + rejected};
+  }
+  if (row.submitted < slots) {
+    return Error{name + ": " + std::to_string(slots - row.submitted) +
+                 " slots never handed over (every receiver stayed busy for 10 s)"};
+  }
   return row;
 }
 
@@ -193,6 +179,7 @@ void add_round(PolicyBenchRow& total, const PolicyBenchRow& r) {
   total.stage_errors += r.stage_errors;
   total.abandoned += r.abandoned;
   total.tick_takeovers += r.tick_takeovers;
+  total.feeder_backups += r.feeder_backups;
   total.misses_by_round.push_back(r.misses);
 }
 
@@ -218,6 +205,7 @@ nlohmann::json to_json(const PolicyBenchRow& r) {
           {"tbs_ok", r.tbs_ok},
           {"abandoned", r.abandoned},
           {"tick_takeovers", r.tick_takeovers},
+          {"feeder_backups", r.feeder_backups},
           {"wall_s", r.wall_s},
           {"misses_by_round", r.misses_by_round}};
 }

@@ -66,6 +66,7 @@ struct PolicyBenchRow {
   uint64_t stage_errors = 0;     ///< receiver stage calls that failed
   uint64_t abandoned = 0;        ///< slots still in flight when the run stopped
   uint64_t tick_takeovers = 0;   ///< ticks handed from a stalled keeper to another core
+  uint64_t feeder_backups = 0;   ///< hand-overs the ticks made for a late feeder (SlotFeed)
   double wall_s = 0;
   double ai_busy_core_s = 0;   ///< core time AI ran
   double lendable_core_s = 0;  ///< core time the RAN did not use (reclaimed_fraction's base)

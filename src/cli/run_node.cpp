@@ -21,6 +21,7 @@
 #include "airan/rt/scheduler.h"
 #include "cli/engine_ai_workload.h"
 #include "cli/pusch_slot_source.h"
+#include "cli/slot_feed.h"
 #include "cli/slot_handover.h"
 
 namespace airan::cli {
@@ -238,8 +239,6 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   if (engine && hooks.on_ai_ready) hooks.on_ai_ready(*engine);
 
   const ran::LoadProfile profile = make_profile(config);
-  const auto deadline_after =
-      duration_cast<rt::Clock::duration>(dt * config.runtime.deadline_slots);
   const auto run_for =
       duration_cast<rt::Clock::duration>(std::chrono::duration<double>(config.duration_s));
   const auto interrupted = [&] {
@@ -258,16 +257,29 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     print(line);
   }
 
-  if (sc.realtime_priority > 0) r.memory_locked = rt::lock_memory();
+  if (sc.realtime_priority > 0) r.memory_locked = rt::lock_memory();  // before t0: it takes ms
+  // The front end: slot n is released at t0 + (n+1) dt and handed over from its grant on (cell.k2),
+  // replaying the bank slot of the level nearest the profile's load then.
+  SlotFeedOptions fo;
+  fo.t0 = rt::Clock::now() + std::chrono::milliseconds(2);
+  fo.slots = static_cast<uint64_t>(run_for / dt);
+  fo.k2 = config.cell.k2;
+  fo.deadline_slots = config.runtime.deadline_slots;
+  fo.drop_when_busy = true;  // every receiver busy: slots are already far past their deadlines
+  SlotFeed feed(source, s, fo, [&](uint64_t n) {
+    const double t_s = std::chrono::duration<double>(dt * static_cast<int64_t>(n)).count();
+    return source.slot_for(profile.load_at(t_s), n);
+  });
+  s.set_tick_hook([&feed](rt::Clock::time_point now) { feed.hand_over_late(now); });
+  const rt::Clock::time_point t0 = fo.t0;
   s.start();
-  const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::milliseconds(2);
   Sample prev;
   prev.at = t0;
   const auto take_sample = [&](rt::Clock::time_point at) {
     Sample x;
     x.live = s.live();
-    x.submitted = r.slots_submitted;
-    x.dropped = r.slots_dropped;
+    x.submitted = feed.submitted();
+    x.dropped = feed.dropped();
     x.tbs = source.tbs();
     x.tbs_ok = source.tbs_ok();
     x.tokens = engine ? engine->tokens() : 0;
@@ -305,51 +317,28 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     prev = now;
   };
 
-  // Feed: slot n's samples are complete at t0 + (n+1) dt, when it is released; the front end hands
-  // slots over kHandoverSlots at a time, from the first one's grant slot on (cell.k2).
+  // The feeder, with a status line every second, until every slot is handed over (or
+  // SIGINT/SIGTERM).
   rt::Clock::time_point next_status = t0 + std::chrono::seconds(1);
   bool warned_reject = false;
-  {
-    // The feeder hands slots over at real-time priority too: a slot handed late is released late.
-    const rt::RealtimeScope realtime(
-        rt::RealtimePriorities::from_base(sc.realtime_priority).submitter);
-    rt::set_timer_slack_ns(1);
-    for (uint64_t n = 0;; ++n) {
-      const rt::Clock::time_point release = t0 + dt * static_cast<int64_t>(n + 1);
-      if (release - t0 > run_for) break;
-      if (interrupted()) {
-        r.interrupted = true;
-        break;
-      }
-      if (n % kHandoverSlots == 0) {
-        std::this_thread::sleep_until(handover_time(release, dt, config.cell.k2));
-      }
-      while (rt::Clock::now() >= next_status) {
-        add_row(take_sample(next_status));
-        next_status += std::chrono::seconds(1);
-      }
-      const double t_s = std::chrono::duration<double>(dt * static_cast<int64_t>(n)).count();
-      const size_t k = source.slot_for(profile.load_at(t_s), n);
-      // Every receiver busy: slots are already far behind their deadlines; this one is dropped
-      // (counted) rather than queued behind them.
-      if (!source.receiver_free()) {
-        ++r.slots_dropped;
-        continue;
-      }
-      auto graph = source.make_slot(k, release, release + deadline_after, n);
-      if (!graph) {
-        ++r.slots_dropped;
-        if (!warned_reject) {
-          warned_reject = true;
-          r.warnings.push_back("slot " + std::to_string(n) + " rejected: " + graph.error().message);
-          print("airan run: WARNING: " + r.warnings.back());
-        }
-        continue;
-      }
-      s.submit(std::move(*graph));
-      ++r.slots_submitted;
+  run_feeder(feed, sc.realtime_priority, [&] {
+    if (interrupted()) {
+      r.interrupted = true;
+      return false;
     }
-  }
+    while (rt::Clock::now() >= next_status) {
+      add_row(take_sample(next_status));
+      next_status += std::chrono::seconds(1);
+    }
+    if (!warned_reject && !feed.first_rejection().empty()) {
+      warned_reject = true;
+      r.warnings.push_back(feed.first_rejection());
+      print("airan run: WARNING: " + r.warnings.back());
+    }
+    return true;
+  });
+  r.slots_submitted = feed.submitted();
+  r.slots_dropped = feed.dropped();
   // Let the last slots finish (they are due within a few slot durations), then stop.
   s.wait_idle(std::chrono::seconds(2));
   const rt::Clock::time_point end = rt::Clock::now();

@@ -169,6 +169,7 @@ LiveCounters Scheduler::live() const {
 Clock::time_point Scheduler::control_tick(Clock::time_point now) {
   if (!running_loop_.load(std::memory_order_acquire)) return now + config_.idle_wait;
   if (quiet_.exchange(false, std::memory_order_seq_cst)) next_tick_ = now;  // the schedule restarts
+  if (tick_hook_) tick_hook_(now);
   const CoreAllocation before = workers_.allocation();
   tick(now);
   settled_ticks_ = workers_.allocation() == before ? settled_ticks_ + 1 : 0;

@@ -453,6 +453,24 @@ TEST(SchedulerEndToEnd, AServingCoreNoticesAStalledKeeper) {
   for (const auto& r : results) EXPECT_EQ(r->crc_ok, 2u);
 }
 
+// The tick hook (the emulated front end's backup feeder) runs at the start of every tick.
+TEST(SchedulerEndToEnd, TheTickHookRunsAtEveryTick) {
+  auto model = RecentQuantileModel::create({});
+  ASSERT_TRUE(model);
+  SchedulerConfig config;
+  config.cpus = test_cpus();
+  auto created = Scheduler::create(config, make_ran_only_policy(), *model, nullptr);
+  ASSERT_TRUE(created) << created.error().message;
+  Scheduler& s = **created;
+  std::atomic<uint64_t> calls{0};
+  s.set_tick_hook([&](Clock::time_point) { calls.fetch_add(1); });
+  s.start();
+  std::this_thread::sleep_for(milliseconds(20));
+  s.stop();
+  EXPECT_GT(calls.load(), 0u);
+  EXPECT_EQ(calls.load(), s.live().ticks);
+}
+
 // The same with the RAN threads at a real-time priority where the OS grants one (root or
 // CAP_SYS_NICE); elsewhere it runs at normal priority and says so.
 TEST(SchedulerEndToEnd, PredictiveAtRealtimePriority) {

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,6 +80,13 @@ class Scheduler {
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
+
+  /// Called at the start of every control tick, by whichever worker runs it (set before
+  /// start()); it must be quick. The emulated front end hands over here what its own thread is
+  /// late with (cli::SlotFeed).
+  void set_tick_hook(std::function<void(Clock::time_point now)> hook) {
+    tick_hook_ = std::move(hook);
+  }
 
   /// Starts the workers, and with them the control loop.
   void start();
@@ -170,6 +178,7 @@ class Scheduler {
   uint64_t abandoned_slots_ = 0;
 
   Clock::time_point next_tick_{};  // the periodic schedule
+  std::function<void(Clock::time_point)> tick_hook_;
   static constexpr unsigned kSettleTicks = 4;
   unsigned settled_ticks_ = 0;      // ticks in a row that left the allocation as it was
   std::atomic<bool> quiet_{false};  // the loop waits for a submission (or idle_wait)
