@@ -94,7 +94,6 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
 
   const uint64_t tbs0 = source.tbs(), ok0 = source.tbs_ok(), err0 = source.stage_errors();
   SlotFeedOptions fo;
-  fo.t0 = rt::Clock::now() + std::chrono::milliseconds(2);
   fo.slots = slots;
   fo.k2 = o.k2;
   fo.deadline_slots = o.deadline_slots;
@@ -102,6 +101,7 @@ Expected<PolicyBenchRow> run_one(const std::string& name, const PolicyBenchOptio
   SlotFeed feed(source, s, fo, [](uint64_t n) { return static_cast<size_t>(n); });
   s.set_tick_hook([&feed](rt::Clock::time_point now) { feed.hand_over_late(now); });
   s.start();
+  feed.begin(rt::Clock::now() + std::chrono::milliseconds(2));
   run_feeder(feed, o.realtime_priority, [] { return true; });
   s.wait_idle(std::chrono::seconds(30));
   const bool realtime = s.realtime();

@@ -257,11 +257,10 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     print(line);
   }
 
-  if (sc.realtime_priority > 0) r.memory_locked = rt::lock_memory();  // before t0: it takes ms
+  if (sc.realtime_priority > 0) r.memory_locked = rt::lock_memory();
   // The front end: slot n is released at t0 + (n+1) dt and handed over from its grant on (cell.k2),
   // replaying the bank slot of the level nearest the profile's load then.
   SlotFeedOptions fo;
-  fo.t0 = rt::Clock::now() + std::chrono::milliseconds(2);
   fo.slots = static_cast<uint64_t>(run_for / dt);
   fo.k2 = config.cell.k2;
   fo.deadline_slots = config.runtime.deadline_slots;
@@ -271,8 +270,9 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
     return source.slot_for(profile.load_at(t_s), n);
   });
   s.set_tick_hook([&feed](rt::Clock::time_point now) { feed.hand_over_late(now); });
-  const rt::Clock::time_point t0 = fo.t0;
   s.start();
+  const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::milliseconds(2);
+  feed.begin(t0);
   Sample prev;
   prev.at = t0;
   const auto take_sample = [&](rt::Clock::time_point at) {

@@ -45,7 +45,7 @@ rt::Clock::time_point SlotFeed::hand_over_locked(rt::Clock::time_point now) {
       break;
     }
     const uint64_t n = next_;
-    const rt::Clock::time_point release = options_.t0 + slot_ * static_cast<int64_t>(n + 1);
+    const rt::Clock::time_point release = t0_ + slot_ * static_cast<int64_t>(n + 1);
     // Slots go over kHandoverSlots at a time, when the first of them is due.
     const rt::Clock::time_point due = handover_time(
         release - slot_ * static_cast<int64_t>(n % kHandoverSlots), slot_, options_.k2);

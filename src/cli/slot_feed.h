@@ -23,7 +23,6 @@
 namespace airan::cli {
 
 struct SlotFeedOptions {
-  rt::Clock::time_point t0;  ///< run slot n is released at t0 + (n + 1) slot durations
   uint64_t slots = 0;        ///< run slots to hand over
   unsigned k2 = kDefaultK2;  ///< uplink grant lead, slots
   double deadline_slots = 3;
@@ -40,6 +39,10 @@ class SlotFeed {
   /// replays. All three must outlive the feed's use.
   SlotFeed(PuschSlotSource& source, rt::Scheduler& scheduler, const SlotFeedOptions& options,
            std::function<size_t(uint64_t n)> bank_slot);
+
+  /// Starts the run's clock: slot n is released at t0 + (n + 1) slot durations. Before the first
+  /// hand_over_due (the ticks hand over nothing before it).
+  void begin(rt::Clock::time_point t0) { t0_ = t0; }
 
   /// The feeder: hands over every slot due at `now` and returns when the next is due (`now` when
   /// one waits for a receiver; time_point::max() once every slot is handed over or dropped, or
@@ -71,6 +74,7 @@ class SlotFeed {
   std::function<size_t(uint64_t)> bank_slot_;
   rt::Clock::duration slot_;
   rt::Clock::duration deadline_after_;
+  rt::Clock::time_point t0_{};
   std::mutex mutex_;                     // one hand-over at a time (make_slot configures receivers)
   uint64_t next_ = 0;                    // the next run slot to hand over
   std::atomic<int64_t> next_due_ns_{0};  // when it is due (ns since the clock's epoch)

@@ -51,9 +51,8 @@ struct FeedRig {
   std::string error;
 };
 
-SlotFeedOptions options(rt::Clock::time_point t0, bool drop_when_busy) {
+SlotFeedOptions options(bool drop_when_busy) {
   SlotFeedOptions o;
-  o.t0 = t0;
   o.slots = 10;
   o.k2 = 3;
   o.drop_when_busy = drop_when_busy;
@@ -65,8 +64,9 @@ TEST(SlotFeed, HandsEachSlotOverFromItsGrantSlotOnTwoAtATime) {
   ASSERT_TRUE(rig.scheduler) << rig.error;
   const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::seconds(1);
   const rt::Clock::duration dt = rig.source->slot_duration();
-  SlotFeed feed(*rig.source, *rig.scheduler, options(t0, true),
+  SlotFeed feed(*rig.source, *rig.scheduler, options(true),
                 [](uint64_t n) { return static_cast<size_t>(n); });
+  feed.begin(t0);
   // Slot 0 is released at t0 + dt and granted k2 = 3 slots before its slot: at t0 - 3 dt; slot 1
   // goes with it, slots 2 and 3 two slots later.
   EXPECT_EQ(feed.hand_over_due(t0 - milliseconds(10)), t0 - 3 * dt);
@@ -90,8 +90,9 @@ TEST(SlotFeed, TheTicksHandOverWhatTheFeederIsLateWith) {
   ASSERT_TRUE(rig.scheduler) << rig.error;
   const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::seconds(1);
   const rt::Clock::duration dt = rig.source->slot_duration();
-  SlotFeed feed(*rig.source, *rig.scheduler, options(t0, true),
+  SlotFeed feed(*rig.source, *rig.scheduler, options(true),
                 [](uint64_t n) { return static_cast<size_t>(n); });
+  feed.begin(t0);
   feed.hand_over_late(t0);  // nothing is late before the feeder's first hand-over
   EXPECT_EQ(feed.submitted(), 0u);
   EXPECT_EQ(feed.hand_over_due(t0 - 3 * dt), t0 - dt);
@@ -112,8 +113,9 @@ TEST(SlotFeed, BusyReceiversDropTheSlotOrHoldItForALaterTry) {
     FeedRig rig(2);
     ASSERT_TRUE(rig.scheduler) << rig.error;
     const rt::Clock::time_point t0 = rt::Clock::now();
-    SlotFeed feed(*rig.source, *rig.scheduler, options(t0, true),
+    SlotFeed feed(*rig.source, *rig.scheduler, options(true),
                   [](uint64_t n) { return static_cast<size_t>(n); });
+    feed.begin(t0);
     EXPECT_EQ(feed.hand_over_due(t0 + std::chrono::seconds(1)), rt::Clock::time_point::max());
     EXPECT_EQ(feed.submitted(), 2u);
     EXPECT_EQ(feed.dropped(), 8u);
@@ -124,8 +126,9 @@ TEST(SlotFeed, BusyReceiversDropTheSlotOrHoldItForALaterTry) {
   FeedRig rig(2);
   ASSERT_TRUE(rig.scheduler) << rig.error;
   const rt::Clock::time_point t0 = rt::Clock::now();
-  SlotFeed feed(*rig.source, *rig.scheduler, options(t0, false),
+  SlotFeed feed(*rig.source, *rig.scheduler, options(false),
                 [](uint64_t n) { return static_cast<size_t>(n); });
+  feed.begin(t0);
   const rt::Clock::time_point now = t0 + std::chrono::seconds(1);
   EXPECT_EQ(feed.hand_over_due(now), now);  // slot 2 waits for a receiver: try again soon
   EXPECT_EQ(feed.submitted(), 2u);
