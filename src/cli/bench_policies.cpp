@@ -367,43 +367,40 @@ std::vector<PolicyGoalCheck> check_policy_goals(const std::vector<PolicyBenchRow
   constexpr double kReclaimedGoal = 0.8;
   constexpr double kParkP99GoalUs = 50;
   std::vector<PolicyGoalCheck> out;
-  PolicyGoalCheck g;
-  g.goal = "predictive misses <= ran-only + 1e-4 of slots";
-  if (ran_only != nullptr && predictive != nullptr) {
-    g.checked = true;
-    // 1e-12: exactly the allowance is met, whatever the rates' rounding.
-    g.met = predictive->miss_rate <= ran_only->miss_rate + kMissAllowance + 1e-12;
-    g.measured = misses(*predictive) + ", " + misses(*ran_only);
-  }
-  out.push_back(g);
-  g = {};
-  g.goal = "predictive reclaims >= 0.8 of idle core time";
-  if (predictive != nullptr) {
-    g.checked = true;
-    g.met = predictive->reclaimed_fraction >= kReclaimedGoal;
+  const auto number = [](const char* format, double value) {
     char text[64];
-    std::snprintf(text, sizeof text, "%.3f", predictive->reclaimed_fraction);
-    g.measured = text;
-  }
-  out.push_back(g);
-  g = {};
-  g.goal = "predictive AI park p99 <= 50 us";
-  if (predictive != nullptr) {
-    g.checked = true;
-    g.met = predictive->park_p99_us <= kParkP99GoalUs;
-    char text[64];
-    std::snprintf(text, sizeof text, "%.1f us", predictive->park_p99_us);
-    g.measured = text;
-  }
-  out.push_back(g);
-  g = {};
-  g.goal = "shared-naive misses more than ran-only";
-  if (ran_only != nullptr && naive != nullptr) {
-    g.checked = true;
-    g.met = naive->miss_rate > ran_only->miss_rate;
-    g.measured = misses(*naive) + ", " + misses(*ran_only);
-  }
-  out.push_back(g);
+    std::snprintf(text, sizeof text, format, value);
+    return std::string(text);
+  };
+  // A goal is checked (met() and measured() called) only when the rows it needs were run.
+  const auto check = [&](const char* goal, bool runnable, const auto& met, const auto& measured) {
+    PolicyGoalCheck g;
+    g.goal = goal;
+    g.checked = runnable;
+    if (runnable) {
+      g.met = met();
+      g.measured = measured();
+    }
+    out.push_back(std::move(g));
+  };
+  const bool compared = ran_only != nullptr && predictive != nullptr;
+  // 1e-12: exactly the allowance is met, whatever the rates' rounding.
+  check(
+      "predictive misses <= ran-only + 1e-4 of slots", compared,
+      [&] { return predictive->miss_rate <= ran_only->miss_rate + kMissAllowance + 1e-12; },
+      [&] { return misses(*predictive) + ", " + misses(*ran_only); });
+  check(
+      "predictive reclaims >= 0.8 of idle core time", predictive != nullptr,
+      [&] { return predictive->reclaimed_fraction >= kReclaimedGoal; },
+      [&] { return number("%.3f", predictive->reclaimed_fraction); });
+  check(
+      "predictive AI park p99 <= 50 us", predictive != nullptr,
+      [&] { return predictive->park_p99_us <= kParkP99GoalUs; },
+      [&] { return number("%.1f us", predictive->park_p99_us); });
+  check(
+      "shared-naive misses more than ran-only", ran_only != nullptr && naive != nullptr,
+      [&] { return naive->miss_rate > ran_only->miss_rate; },
+      [&] { return misses(*naive) + ", " + misses(*ran_only); });
   return out;
 }
 
