@@ -82,8 +82,11 @@ Expected<std::unique_ptr<PuschSlotSource>> PuschSlotSource::create(
   rc.carrier = *carrier;
   rc.nof_rx = options.cell.nof_rx;
   rc.max_layers = options.cell.nof_rx;
-  rc.max_ues = kMaxUes;
-  rc.nof_harq_buffers = 2 * kMaxUes;
+  // Sized for the UEs emulated, not the most allowed: each receiver of the pool holds a work area
+  // per UE and a soft buffer per HARQ buffer (at 16 UEs and 32 buffers, 27 MB a receiver).
+  rc.max_ues = options.ues;
+  rc.nof_harq_buffers = 2 * options.ues;
+  src->max_ues_ = options.ues;
   for (unsigned i = 0; i < options.pool; ++i) {
     auto rx = phy::PuschReceiver::create(rc);
     if (!rx) return Error{"receiver: " + rx.error().message};
@@ -127,7 +130,7 @@ Expected<std::unique_ptr<rt::SlotTaskGraph>> PuschSlotSource::make_slot(
   phy::PuschReceiver* rx = rcv->rx.get();
 
   // configure_ue on this thread: the receiver is ours, and it tells the code blocks per UE.
-  const size_t n_ue = std::min<size_t>(es.schedule.pusch.size(), kMaxUes);
+  const size_t n_ue = std::min<size_t>(es.schedule.pusch.size(), max_ues_);
   std::vector<phy::PuschConfig> cfgs(n_ue);
   for (size_t u = 0; u < n_ue; ++u) {
     const ran::PuschAllocation& a = es.schedule.pusch[u];

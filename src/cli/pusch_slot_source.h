@@ -102,6 +102,7 @@ class PuschSlotSource {
   ran::CellConfig cell_;
   rt::Clock::duration slot_duration_{};
   std::vector<std::unique_ptr<Receiver>> pool_;
+  unsigned max_ues_ = 1;  // PUSCHs a receiver takes per slot: the UEs emulated
   std::atomic<uint64_t> closed_{0}, tbs_{0}, tbs_ok_{0}, errors_{0};
 };
 
