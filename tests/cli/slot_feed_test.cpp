@@ -47,26 +47,28 @@ struct FeedRig {
   }
   std::unique_ptr<PuschSlotSource> source;
   Expected<rt::RecentQuantileModel> model;
+  // A feed of 10 slots at k2 = 3, its clock started at t0.
+  std::unique_ptr<SlotFeed> feed(bool drop_when_busy, rt::Clock::time_point t0) {
+    SlotFeedOptions o;
+    o.slots = 10;
+    o.k2 = 3;
+    o.drop_when_busy = drop_when_busy;
+    auto f = std::make_unique<SlotFeed>(*source, *scheduler, o,
+                                        [](uint64_t n) { return static_cast<size_t>(n); });
+    f->begin(t0);
+    return f;
+  }
   std::unique_ptr<rt::Scheduler> scheduler;
   std::string error;
 };
-
-SlotFeedOptions options(bool drop_when_busy) {
-  SlotFeedOptions o;
-  o.slots = 10;
-  o.k2 = 3;
-  o.drop_when_busy = drop_when_busy;
-  return o;
-}
 
 TEST(SlotFeed, HandsEachSlotOverFromItsGrantSlotOnTwoAtATime) {
   FeedRig rig(receivers_needed(3, 3));
   ASSERT_TRUE(rig.scheduler) << rig.error;
   const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::seconds(1);
   const rt::Clock::duration dt = rig.source->slot_duration();
-  SlotFeed feed(*rig.source, *rig.scheduler, options(true),
-                [](uint64_t n) { return static_cast<size_t>(n); });
-  feed.begin(t0);
+  std::unique_ptr<SlotFeed> feed_ptr = rig.feed(true, t0);
+  SlotFeed& feed = *feed_ptr;
   // Slot 0 is released at t0 + dt and granted k2 = 3 slots before its slot: at t0 - 3 dt; slot 1
   // goes with it, slots 2 and 3 two slots later.
   EXPECT_EQ(feed.hand_over_due(t0 - milliseconds(10)), t0 - 3 * dt);
@@ -90,9 +92,8 @@ TEST(SlotFeed, TheTicksHandOverWhatTheFeederIsLateWith) {
   ASSERT_TRUE(rig.scheduler) << rig.error;
   const rt::Clock::time_point t0 = rt::Clock::now() + std::chrono::seconds(1);
   const rt::Clock::duration dt = rig.source->slot_duration();
-  SlotFeed feed(*rig.source, *rig.scheduler, options(true),
-                [](uint64_t n) { return static_cast<size_t>(n); });
-  feed.begin(t0);
+  std::unique_ptr<SlotFeed> feed_ptr = rig.feed(true, t0);
+  SlotFeed& feed = *feed_ptr;
   feed.hand_over_late(t0);  // nothing is late before the feeder's first hand-over
   EXPECT_EQ(feed.submitted(), 0u);
   EXPECT_EQ(feed.hand_over_due(t0 - 3 * dt), t0 - dt);
@@ -113,9 +114,8 @@ TEST(SlotFeed, BusyReceiversDropTheSlotOrHoldItForALaterTry) {
     FeedRig rig(2);
     ASSERT_TRUE(rig.scheduler) << rig.error;
     const rt::Clock::time_point t0 = rt::Clock::now();
-    SlotFeed feed(*rig.source, *rig.scheduler, options(true),
-                  [](uint64_t n) { return static_cast<size_t>(n); });
-    feed.begin(t0);
+    std::unique_ptr<SlotFeed> feed_ptr = rig.feed(true, t0);
+    SlotFeed& feed = *feed_ptr;
     EXPECT_EQ(feed.hand_over_due(t0 + std::chrono::seconds(1)), rt::Clock::time_point::max());
     EXPECT_EQ(feed.submitted(), 2u);
     EXPECT_EQ(feed.dropped(), 8u);
@@ -126,9 +126,8 @@ TEST(SlotFeed, BusyReceiversDropTheSlotOrHoldItForALaterTry) {
   FeedRig rig(2);
   ASSERT_TRUE(rig.scheduler) << rig.error;
   const rt::Clock::time_point t0 = rt::Clock::now();
-  SlotFeed feed(*rig.source, *rig.scheduler, options(false),
-                [](uint64_t n) { return static_cast<size_t>(n); });
-  feed.begin(t0);
+  std::unique_ptr<SlotFeed> feed_ptr = rig.feed(false, t0);
+  SlotFeed& feed = *feed_ptr;
   const rt::Clock::time_point now = t0 + std::chrono::seconds(1);
   EXPECT_EQ(feed.hand_over_due(now), now);  // slot 2 waits for a receiver: try again soon
   EXPECT_EQ(feed.submitted(), 2u);
