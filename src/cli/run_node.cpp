@@ -339,6 +339,7 @@ Expected<RunResult> run_node(const RunConfig& config, const RunHooks& hooks) {
   });
   r.slots_submitted = feed.submitted();
   r.slots_dropped = feed.dropped();
+  r.feeder_backups = feed.backups();
   // Let the last slots finish (they are due within a few slot durations), then stop.
   s.wait_idle(std::chrono::seconds(2));
   const rt::Clock::time_point end = rt::Clock::now();

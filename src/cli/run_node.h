@@ -66,6 +66,7 @@ struct RunResult {
   uint64_t slots_submitted = 0;
   uint64_t slots_dropped = 0;    ///< not handed over: every receiver busy (a backlog), or rejected
   uint64_t slots_abandoned = 0;  ///< still in flight at the end
+  uint64_t feeder_backups = 0;   ///< hand-overs the control ticks made for a late feeder
   uint64_t tbs = 0, tbs_ok = 0, stage_errors = 0;
 
   std::string ai_status;           ///< "LLM engine (model)", "disabled: ...", ...

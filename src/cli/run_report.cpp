@@ -105,6 +105,7 @@ nlohmann::json summary_json(const RunResult& r) {
       {"slots_submitted", r.slots_submitted},
       {"slots_dropped", r.slots_dropped},
       {"slots_abandoned", r.slots_abandoned},
+      {"feeder_backups", r.feeder_backups},
       {"tasks", m.tasks},
       {"misses", m.misses},
       {"missed_slots", m.missed_slots},
@@ -329,11 +330,13 @@ std::string format_summary(const RunResult& r) {
               r.pinned ? " (pinned)" : " (NOT pinned)", priority,
               r.memory_locked ? ", memory locked" : "", m.wall_s,
               r.interrupted ? ", interrupted" : "");
-  out += strf("RAN    slots %llu done / %llu submitted, %llu dropped, %llu abandoned\n",
-              static_cast<unsigned long long>(m.slots),
-              static_cast<unsigned long long>(r.slots_submitted),
-              static_cast<unsigned long long>(r.slots_dropped),
-              static_cast<unsigned long long>(r.slots_abandoned));
+  out += strf(
+      "RAN    slots %llu done / %llu submitted, %llu dropped, %llu abandoned; %llu hand-overs "
+      "made by the ticks for a late feeder\n",
+      static_cast<unsigned long long>(m.slots), static_cast<unsigned long long>(r.slots_submitted),
+      static_cast<unsigned long long>(r.slots_dropped),
+      static_cast<unsigned long long>(r.slots_abandoned),
+      static_cast<unsigned long long>(r.feeder_backups));
   out += strf("       deadline misses %llu tasks in %llu slots (miss rate %.2e); per type: %s\n",
               static_cast<unsigned long long>(m.misses),
               static_cast<unsigned long long>(m.missed_slots), m.miss_rate, per_type.c_str());

@@ -67,6 +67,7 @@ void expect_ran_consistent(const RunResult& r) {
   }
   EXPECT_GT(r.slots_submitted, 0u);
   EXPECT_EQ(r.summary.slots + r.slots_abandoned, r.slots_submitted);
+  EXPECT_LE(r.feeder_backups, r.slots_submitted);  // each backup hands over at least one slot
   EXPECT_EQ(r.stage_errors, 0u);
   EXPECT_EQ(r.misses.size(), r.summary.misses);
   EXPECT_LE(r.summary.missed_slots, r.summary.slots);
@@ -261,6 +262,7 @@ TEST(RunNode, StopFlagEndsTheRunAndTheReportIsWritten) {
   EXPECT_EQ(j["config"]["runtime"]["policy"], "static");
   EXPECT_EQ(j["config"]["cell"]["bandwidth_mhz"], 20);
   EXPECT_EQ(j["summary"]["slots"], r->summary.slots);
+  EXPECT_EQ(j["summary"]["feeder_backups"], r->feeder_backups);
   EXPECT_EQ(j["deadline_misses"].size(), r->misses.size());
   EXPECT_EQ(j["timeline"].size(), r->timeline.size());
   EXPECT_TRUE(j["interrupted"].get<bool>());
