@@ -9,7 +9,6 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
 #include "airan/predict/online.h"
 #include "airan/predict/quantile_tree.h"
@@ -357,11 +356,7 @@ std::vector<PolicyGoalCheck> check_policy_goals(const std::vector<PolicyBenchRow
   const PolicyBenchRow* predictive = find("predictive");
   const PolicyBenchRow* naive = find("shared-naive");
   const auto misses = [](const PolicyBenchRow& r) {
-    char text[96];
-    std::snprintf(text, sizeof text, "%s %llu of %llu slots", r.policy.c_str(),
-                  static_cast<unsigned long long>(r.misses),
-                  static_cast<unsigned long long>(r.slots));
-    return std::string(text);
+    return r.policy + " " + std::to_string(r.misses) + " of " + std::to_string(r.slots) + " slots";
   };
   constexpr double kMissAllowance = 1e-4;  // of slots, over ran-only's miss rate
   constexpr double kReclaimedGoal = 0.8;

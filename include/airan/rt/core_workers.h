@@ -22,8 +22,9 @@
 //
 // A keeper whose vCPU the hypervisor deschedules for milliseconds would stop the ticks, and with
 // them the admission of slots and any reclaim, while its core is the only one the RAN holds: the
-// slot submitter and the AI threads on lent cores, which run anyway, then hand the ticks to core
-// 1's worker, and the scheduler gives the RAN one more core until the keeper runs again.
+// slot submitter and the AI threads on lent cores, which run anyway, or core 1's worker while it
+// serves (it wakes for that), then hand the ticks to core 1's worker, and the scheduler gives the
+// RAN one more core until the keeper runs again.
 
 #include <atomic>
 #include <chrono>
