@@ -12,6 +12,7 @@ void add_bench_commands(CLI::App& app) {
   add_bench_llm_park_command(*bench);
   add_bench_llm_command(*bench);
   add_bench_policies_command(*bench);
+  add_bench_jitter_command(*bench);
   add_bench_serve_command(*bench);
 }
 

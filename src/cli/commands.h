@@ -30,6 +30,9 @@ void add_bench_predictor_command(CLI::App& bench);
 /// `airan bench policies` (every core-allocation policy on identical traffic: misses, reclaimed).
 void add_bench_policies_command(CLI::App& bench);
 
+/// `airan bench jitter` (time the machine takes from busy real-time threads, one CPU vs all).
+void add_bench_jitter_command(CLI::App& bench);
+
 /// `airan calibrate`: times the real PUSCH kernels, writes a task trace (predict/trace.h).
 void add_calibrate_command(CLI::App& app);
 
