@@ -42,6 +42,7 @@ void accumulate(rt::CpuJitter& sum, const rt::CpuJitter& r) {
   sum.lost_s += r.lost_s;
   sum.max_gap_us = std::max(sum.max_gap_us, r.max_gap_us);
   sum.guest_preemptions += r.guest_preemptions;
+  sum.gap_ends_ns.insert(sum.gap_ends_ns.end(), r.gap_ends_ns.begin(), r.gap_ends_ns.end());
 }
 
 double per_s(uint64_t n, double s) {
@@ -98,6 +99,7 @@ int run(const Options& o) {
                      {"lost_fraction", r.lost_fraction()},
                      {"max_gap_us", r.max_gap_us},
                      {"guest_preemptions", r.guest_preemptions},
+                     {"period_locked_gaps", rt::periodic_gap_ends(r.gap_ends_ns).locked},
                      {"pinned", r.pinned},
                      {"realtime", r.realtime}});
     } else {
@@ -123,6 +125,15 @@ int run(const Options& o) {
     }
     std::printf("\n");
   }
+  std::vector<int64_t> ends;
+  for (const auto& [key, r] : sums)
+    ends.insert(ends.end(), r.gap_ends_ns.begin(), r.gap_ends_ns.end());
+  const rt::PeriodicGaps periodic = rt::periodic_gap_ends(ends);
+  std::printf("%zu of %zu gaps ended within 1 ms of one phase (%.1f ms) of a 100 ms period%s\n",
+              periodic.locked, ends.size(), static_cast<double>(periodic.phase_ns) * 1e-6,
+              ends.size() >= 10 && periodic.locked * 2 > ends.size()
+                  ? ": a host CPU quota throttling this machine (CFS bandwidth control)"
+                  : "");
   std::printf(
       "guest = gaps spent mostly in this kernel's run queue (another thread here had the CPU);\n"
       "the rest are the hypervisor's (or interrupts). Gaps count in polling and in waking up\n"
@@ -151,7 +162,7 @@ void add_bench_jitter_command(CLI::App& bench) {
       ->check(CLI::Range(0.01, 1.0));
   cmd->add_flag("--json", o.json,
                 "JSON rows: load, cpu, polled_s, gaps, gaps_over_1ms, gaps_per_s, lost_fraction, "
-                "max_gap_us, guest_preemptions, pinned, realtime");
+                "max_gap_us, guest_preemptions, period_locked_gaps, pinned, realtime");
   cmd->callback([] { std::exit(run(o)); });
 }
 

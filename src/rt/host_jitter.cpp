@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 
@@ -49,13 +50,14 @@ void poll_cpu(int cpu, const HostJitterOptions& o, int64_t start_ns, CpuJitter& 
   int64_t polled = 0, lost = 0, max_gap = 0;
   const int schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
   int64_t run_delay = guest_run_delay_ns(schedstat);
-  const auto account = [&](int64_t span) {  // time the poller wanted to run, `span` ns of it
+  const auto account = [&](int64_t gap_end, int64_t span) {  // the poller wanted to run `span` ns
     polled += span;
     if (span < threshold) return;
     ++out.gaps;
     out.gaps_over_1ms += span >= 1'000'000 ? 1 : 0;
     lost += span;
     max_gap = std::max(max_gap, span);
+    if (out.gap_ends_ns.size() < 100'000) out.gap_ends_ns.push_back(gap_end);
     // Most of the gap spent in this kernel's run queue: another thread here had the CPU.
     const int64_t after = guest_run_delay_ns(schedstat);
     out.guest_preemptions += run_delay >= 0 && after - run_delay >= span / 2 ? 1 : 0;
@@ -66,7 +68,7 @@ void poll_cpu(int cpu, const HostJitterOptions& o, int64_t start_ns, CpuJitter& 
     const int64_t burst_end = last + poll_ns;
     while (last < burst_end && last < end) {
       const int64_t t = now_ns();
-      account(t - last);
+      account(t, t - last);
       last = t;
     }
     if (poll_ns < kBurst && last < end) {
@@ -77,7 +79,7 @@ void poll_cpu(int cpu, const HostJitterOptions& o, int64_t start_ns, CpuJitter& 
       while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
       }
       last = now_ns();
-      account(std::max<int64_t>(0, last - wake_at));
+      account(last, std::max<int64_t>(0, last - wake_at));
     }
   }
   if (schedstat >= 0) close(schedstat);
@@ -87,6 +89,28 @@ void poll_cpu(int cpu, const HostJitterOptions& o, int64_t start_ns, CpuJitter& 
 }
 
 }  // namespace
+
+PeriodicGaps periodic_gap_ends(const std::vector<int64_t>& ends_ns, std::chrono::nanoseconds period,
+                               std::chrono::nanoseconds tolerance) {
+  const int64_t p = period.count(), tol = std::min(tolerance.count(), p / 2);
+  std::vector<int64_t> phases;
+  phases.reserve(ends_ns.size());
+  for (int64_t e : ends_ns) phases.push_back(((e % p) + p) % p);
+  std::sort(phases.begin(), phases.end());
+  // Phases in [lo, hi], lo <= hi, within one period.
+  const auto count_in = [&](int64_t lo, int64_t hi) {
+    return static_cast<size_t>(std::upper_bound(phases.begin(), phases.end(), hi) -
+                               std::lower_bound(phases.begin(), phases.end(), lo));
+  };
+  PeriodicGaps best;
+  for (int64_t x : phases) {
+    size_t near = count_in(std::max<int64_t>(0, x - tol), std::min(p - 1, x + tol));
+    if (x - tol < 0) near += count_in(p + (x - tol), p - 1);  // the window wraps below 0
+    if (x + tol >= p) near += count_in(0, x + tol - p);       // ... or past the period
+    if (near > best.locked) best = {near, x};
+  }
+  return best;
+}
 
 Status validate(const HostJitterOptions& o) {
   if (Status s = validate_cpu_list(o.cpus); !s) return s;

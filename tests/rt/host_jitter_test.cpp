@@ -93,5 +93,26 @@ TEST(HostJitter, SeesAThreadThatTakesItsCpu) {
   EXPECT_GE(r.guest_preemptions, 1u);
 }
 
+// Ten gaps ending 24.4 ms (± 0.3 ms) into successive 100 ms periods among five elsewhere: the
+// phase of a quota's refill is found, and the gaps near it counted; a window across the period's
+// end counts both sides.
+TEST(HostJitter, GapsEndingAtOnePhaseOfAPeriodAreFound) {
+  std::vector<int64_t> ends;
+  for (int k = 0; k < 10; ++k) {
+    ends.push_back(int64_t{k} * 100'000'000 + 24'400'000 + (k % 3 - 1) * 300'000);
+  }
+  for (int64_t other : {3'000'000, 51'000'000, 67'500'000, 80'000'000, 91'200'000}) {
+    ends.push_back(1'000'000'000 + other);
+  }
+  PeriodicGaps p = periodic_gap_ends(ends);
+  EXPECT_EQ(p.locked, 10u);
+  EXPECT_NEAR(static_cast<double>(p.phase_ns), 24.4e6, 0.31e6);
+
+  const std::vector<int64_t> wrapping = {99'800'000, 200'300'000, 300'100'000, 450'000'000};
+  p = periodic_gap_ends(wrapping);
+  EXPECT_EQ(p.locked, 3u);
+  EXPECT_EQ(periodic_gap_ends({}).locked, 0u);
+}
+
 }  // namespace
 }  // namespace airan::rt

@@ -39,7 +39,21 @@ struct CpuJitter {
   /// took the vCPU (or an interrupt ran).
   uint64_t guest_preemptions = 0;
   double lost_fraction() const { return polled_s > 0 ? lost_s / polled_s : 0; }
+  std::vector<int64_t> gap_ends_ns;  ///< when each gap ended (steady clock), the first 100000
 };
+
+/// Gaps that end at one phase of a fixed period: what a host CPU quota does (Linux CFS bandwidth
+/// control throttles a group that spent its quota until the period's refill, 100 ms by default),
+/// unlike random preemption.
+struct PeriodicGaps {
+  size_t locked = 0;     ///< gaps ending within the tolerance of `phase_ns`
+  int64_t phase_ns = 0;  ///< the phase, mod the period, most gap ends are near
+};
+
+/// The phase (mod `period`) that the most of `ends_ns` lie within `tolerance` of.
+PeriodicGaps periodic_gap_ends(const std::vector<int64_t>& ends_ns,
+                               std::chrono::nanoseconds period = std::chrono::milliseconds(100),
+                               std::chrono::nanoseconds tolerance = std::chrono::milliseconds(1));
 
 /// Checks the options; the error names the field.
 Status validate(const HostJitterOptions& options);
