@@ -6,15 +6,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "airan/rt/cpu_affinity.h"
 #include "airan/rt/host_jitter.h"
 #include "cli/commands.h"
+#include "cli/platform_jitter.h"
 
 namespace airan::cli {
 namespace {
@@ -28,22 +27,6 @@ struct Options {
   double duty = 0.9;
   bool json = false;
 };
-
-// One (load, cpu) row summed over the rounds.
-using Key = std::pair<std::string, int>;
-
-void accumulate(rt::CpuJitter& sum, const rt::CpuJitter& r) {
-  sum.cpu = r.cpu;
-  sum.pinned = r.pinned;
-  sum.realtime = r.realtime;
-  sum.polled_s += r.polled_s;
-  sum.gaps += r.gaps;
-  sum.gaps_over_1ms += r.gaps_over_1ms;
-  sum.lost_s += r.lost_s;
-  sum.max_gap_us = std::max(sum.max_gap_us, r.max_gap_us);
-  sum.guest_preemptions += r.guest_preemptions;
-  sum.gap_ends_ns.insert(sum.gap_ends_ns.end(), r.gap_ends_ns.begin(), r.gap_ends_ns.end());
-}
 
 double per_s(uint64_t n, double s) {
   return s > 0 ? static_cast<double>(n) / s : 0;
@@ -61,22 +44,10 @@ int run(const Options& o) {
     std::fprintf(stderr, "airan bench jitter: %s\n", s.message().c_str());
     return 2;
   }
-  // "one": the first CPU alone (the others idle); "all": every CPU at once. Alternated, so that a
-  // drift of the host over the run hits both alike.
-  std::vector<std::pair<std::string, std::vector<int>>> loads = {{"one", {probe.cpus.front()}}};
-  if (probe.cpus.size() > 1) loads.emplace_back("all", probe.cpus);
-  std::map<Key, rt::CpuJitter> sums;
-  for (unsigned round = 0; round < o.rounds; ++round) {
-    for (const auto& [load, cpus] : loads) {
-      rt::HostJitterOptions one = probe;
-      one.cpus = cpus;
-      auto rows = rt::probe_host_jitter(one);
-      if (!rows) {
-        std::fprintf(stderr, "airan bench jitter: %s\n", rows.error().message.c_str());
-        return 1;
-      }
-      for (const rt::CpuJitter& r : *rows) accumulate(sums[{load, r.cpu}], r);
-    }
+  auto rows = probe_loads(probe, o.rounds);
+  if (!rows) {
+    std::fprintf(stderr, "airan bench jitter: %s\n", rows.error().message.c_str());
+    return 1;
   }
 
   nlohmann::json out = nlohmann::json::array();
@@ -88,9 +59,10 @@ int run(const Options& o) {
     std::printf("%-5s %4s %9s %7s %9s %8s %9s %10s %6s %4s\n", "load", "cpu", "polled_s", "gaps",
                 "gaps>1ms", "gaps/s", "lost_%", "max_gap_us", "guest", "rt");
   }
-  for (const auto& [key, r] : sums) {
+  for (const LoadJitter& row : *rows) {
+    const rt::CpuJitter& r = row.jitter;
     if (o.json) {
-      out.push_back({{"load", key.first},
+      out.push_back({{"load", row.load},
                      {"cpu", r.cpu},
                      {"polled_s", r.polled_s},
                      {"gaps", r.gaps},
@@ -103,7 +75,7 @@ int run(const Options& o) {
                      {"pinned", r.pinned},
                      {"realtime", r.realtime}});
     } else {
-      std::printf("%-5s %4d %9.2f %7llu %9llu %8.2f %9.4f %10.0f %6llu %4s\n", key.first.c_str(),
+      std::printf("%-5s %4d %9.2f %7llu %9llu %8.2f %9.4f %10.0f %6llu %4s\n", row.load.c_str(),
                   r.cpu, r.polled_s, static_cast<unsigned long long>(r.gaps),
                   static_cast<unsigned long long>(r.gaps_over_1ms), per_s(r.gaps, r.polled_s),
                   100 * r.lost_fraction(), r.max_gap_us,
@@ -114,26 +86,7 @@ int run(const Options& o) {
     std::printf("%s\n", out.dump(2).c_str());
     return 0;
   }
-  const auto one = sums.find({"one", probe.cpus.front()});
-  const auto all = sums.find({"all", probe.cpus.front()});
-  if (one != sums.end() && all != sums.end()) {
-    std::printf("cpu %d lost %.4f %% of its time with every CPU busy, %.4f %% alone",
-                probe.cpus.front(), 100 * all->second.lost_fraction(),
-                100 * one->second.lost_fraction());
-    if (one->second.lost_s > 0) {
-      std::printf(" (%.1fx)", all->second.lost_fraction() / one->second.lost_fraction());
-    }
-    std::printf("\n");
-  }
-  std::vector<int64_t> ends;
-  for (const auto& [key, r] : sums)
-    ends.insert(ends.end(), r.gap_ends_ns.begin(), r.gap_ends_ns.end());
-  const rt::PeriodicGaps periodic = rt::periodic_gap_ends(ends);
-  std::printf("%zu of %zu gaps ended within 1 ms of one phase (%.1f ms) of a 100 ms period%s\n",
-              periodic.locked, ends.size(), static_cast<double>(periodic.phase_ns) * 1e-6,
-              ends.size() >= 10 && periodic.locked * 2 > ends.size()
-                  ? ": a host CPU quota throttling this machine (CFS bandwidth control)"
-                  : "");
+  std::printf("%s", platform_summary(*rows).c_str());
   std::printf(
       "guest = gaps spent mostly in this kernel's run queue (another thread here had the CPU);\n"
       "the rest are the hypervisor's (or interrupts). Gaps count in polling and in waking up\n"

@@ -13,6 +13,7 @@
 #include "airan/predict/online.h"
 #include "airan/predict/quantile_tree.h"
 #include "airan/rt/cpu_affinity.h"
+#include "airan/rt/host_jitter.h"
 #include "airan/rt/online_duration_model.h"
 #include "airan/rt/policy.h"
 #include "airan/rt/recent_quantile_model.h"
@@ -20,6 +21,7 @@
 #include "airan/rt/scheduler.h"
 #include "cli/commands.h"
 #include "cli/engine_ai_workload.h"
+#include "cli/platform_jitter.h"
 #include "cli/pusch_slot_source.h"
 #include "cli/slot_feed.h"
 #include "cli/slot_handover.h"
@@ -437,6 +439,26 @@ void print_equal_misses(const std::vector<PolicyBenchRow>& rows) {
 
 }  // namespace
 
+namespace {
+
+// The platform right after the runs: misses are to be read against the time the host took.
+void print_platform(double seconds, int realtime_priority) {
+  rt::HostJitterOptions probe;
+  probe.cpus = rt::allowed_cpus();
+  probe.duration =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
+  probe.realtime_priority = realtime_priority;
+  auto rows = probe_loads(probe, 1);
+  if (!rows) {
+    std::printf("platform: not probed (%s)\n", rows.error().message.c_str());
+    return;
+  }
+  std::printf("platform (as `airan bench jitter`, %.1f s per load, after the runs):\n%s", seconds,
+              platform_summary(*rows).c_str());
+}
+
+}  // namespace
+
 void add_bench_policies_command(CLI::App& bench) {
   static PolicyBenchOptions o;
   static bool json = false;
@@ -482,6 +504,11 @@ void add_bench_policies_command(CLI::App& bench) {
                   "Run the policy list this many times, each round starting one policy later; "
                   "rows sum the rounds (a fair comparison on a noisy host)")
       ->check(CLI::Range(1u, 1000u));
+  static double platform_seconds = 2;
+  cmd->add_option("--platform-seconds", platform_seconds,
+                  "Table only: then probe the platform as `airan bench jitter` does, this long per "
+                  "load (0: not)")
+      ->check(CLI::Range(0.0, 600.0));
   cmd->add_flag("--json", json, "Print a JSON array instead of a table");
   cmd->callback([] {
     o.policies.clear();
@@ -534,6 +561,7 @@ void add_bench_policies_command(CLI::App& bench) {
                   g.measured.c_str());
     }
     if (sweep_heading) print_equal_misses(*rows);
+    if (platform_seconds > 0) print_platform(platform_seconds, o.realtime_priority);
     if (!rows->empty() && !rows->front().realtime && o.realtime_priority > 0) {
       std::printf("(real-time priority refused by the OS: RAN threads ran at normal priority)\n");
     }
