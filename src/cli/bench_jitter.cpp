@@ -1,9 +1,8 @@
 // `airan bench jitter`: how much time this machine takes from busy real-time threads (see
 // rt/host_jitter.h), with one CPU busy and with every CPU busy at once. On a shared virtual
-// machine the second loses far more: a host that has other work for our physical cores takes it
-// from whichever vCPU is running when none is idle. Deadline misses of a policy that keeps every
-// core busy (lending the RAN's idle time to AI) are to be read against this.
-#include <algorithm>
+// machine the second usually loses more: a host with other work for our physical cores, or a CPU
+// quota, takes it from whichever vCPU is running when none is idle. Deadline misses of a policy
+// that keeps every core busy (lending the RAN's idle time to AI) are to be read against this.
 #include <cstdio>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
