@@ -39,14 +39,10 @@ int run(const Options& o) {
   probe.threshold = std::chrono::microseconds(o.threshold_us);
   probe.realtime_priority = o.realtime_priority;
   probe.duty = o.duty;
-  if (Status s = rt::validate(probe); !s) {
-    std::fprintf(stderr, "airan bench jitter: %s\n", s.message().c_str());
-    return 2;
-  }
-  auto rows = probe_loads(probe, o.rounds);
+  auto rows = probe_loads(probe, o.rounds);  // validates the options before any probe
   if (!rows) {
     std::fprintf(stderr, "airan bench jitter: %s\n", rows.error().message.c_str());
-    return 1;
+    return 2;
   }
 
   nlohmann::json out = nlohmann::json::array();

@@ -437,10 +437,6 @@ void print_equal_misses(const std::vector<PolicyBenchRow>& rows) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // The platform right after the runs: misses are to be read against the time the host took.
 void print_platform(double seconds, int realtime_priority) {
   rt::HostJitterOptions probe;
